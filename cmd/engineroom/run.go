@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/engineroom/engineroom/web"
+)
+
+// config is the process's configuration, from flags and the environment.
+type config struct {
+	addr           string
+	baseURL        string
+	logLevel       slog.Level
+	logFormat      string
+	otlpEndpoint   string
+	clientIPHeader string
+	secret         string
+}
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 5 * time.Second
+
+// run is the whole program: it parses its arguments and environment, then
+// serves until ctx is cancelled, or runs the healthcheck command.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, rest, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		switch rest[0] {
+		case "healthcheck":
+			return healthcheck(ctx, cfg.addr, stdout)
+		default:
+			return fmt.Errorf("unknown command %q (try: healthcheck)", rest[0])
+		}
+	}
+	return serve(ctx, cfg, stdout)
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, []string, error) {
+	fs := flag.NewFlagSet("engineroom", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := func(key, fallback string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return fallback
+	}
+	addr := def("ADDR", ":8080")
+	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
+		addr = ":" + port
+	}
+	var cfg config
+	var level string
+	fs.StringVar(&cfg.addr, "addr", addr, "listen address (env ADDR; PORT sets the port)")
+	fs.StringVar(&cfg.baseURL, "base-url", def("BASE_URL", ""), "public URL used in curl snippets (env BASE_URL)")
+	fs.StringVar(&level, "log-level", def("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&cfg.logFormat, "log-format", def("LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
+	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", def("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector base URL (env OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", def("CLIENT_IP_HEADER", ""), "header a trusted proxy sets to the client address, e.g. Fly-Client-IP (env CLIENT_IP_HEADER)")
+	cfg.secret = getenv("SECRET_KEY")
+	if err := fs.Parse(args); err != nil {
+		return config{}, nil, err
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(level)); err != nil {
+		return config{}, nil, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", level)
+	}
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return config{}, nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", cfg.logFormat)
+	}
+	return cfg, fs.Args(), nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve runs the server until ctx is done, then stops accepting
+// connections and gives in-flight requests shutdownGrace to finish.
+func serve(ctx context.Context, cfg config, stdout io.Writer) error {
+	log := newLogger(cfg, stdout)
+	srv, err := web.New(ctx, web.Config{
+		BaseURL:        cfg.baseURL,
+		OTLPEndpoint:   cfg.otlpEndpoint,
+		ClientIPHeader: cfg.clientIPHeader,
+		Secret:         []byte(cfg.secret),
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = errors.Join(err, hs.Close())
+	}
+	if cerr := srv.Close(sctx); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}
+
+// localURL is the address to open in a browser on this machine.
+func localURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("http://localhost:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return "http://" + tcp.String()
+}
+
+// healthcheck asks the server on this machine for /healthz; it is what
+// the container's HEALTHCHECK runs, since the image has no shell or curl.
+func healthcheck(ctx context.Context, addr string, stdout io.Writer) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: address %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 256))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", url, res.Status)
+	}
+	fmt.Fprintf(stdout, "healthy: %s\n", strings.TrimSpace(string(body)))
+	return nil
+}

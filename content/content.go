@@ -1,0 +1,209 @@
+// Package content loads the lessons: Markdown files with YAML front matter,
+// rendered to HTML once at start, with the places where live demo panels go.
+package content
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"gopkg.in/yaml.v3"
+)
+
+// Lessons holds the lesson sources compiled into the binary.
+//
+//go:embed lessons/*.md sections.yaml
+var Lessons embed.FS
+
+// Lesson is one rendered lesson.
+type Lesson struct {
+	Number  int
+	Slug    string
+	Title   string
+	Summary string
+	Section string
+	Demos   []string
+	Blocks  []Block
+	Words   int
+}
+
+// Block is a piece of a lesson body: rendered HTML, or the place for the
+// live panel of the demo named by DemoID.
+type Block struct {
+	HTML   template.HTML
+	DemoID string
+}
+
+// Section groups lessons on the home page.
+type Section struct {
+	Name    string
+	Blurb   string
+	Lessons []*Lesson
+}
+
+// Library is every lesson, in curriculum order.
+type Library struct {
+	Sections []Section
+	lessons  []*Lesson
+	bySlug   map[string]*Lesson
+}
+
+type frontMatter struct {
+	Title   string   `yaml:"title"`
+	Slug    string   `yaml:"slug"`
+	Summary string   `yaml:"summary"`
+	Section string   `yaml:"section"`
+	Demos   []string `yaml:"demos"`
+}
+
+var fileName = regexp.MustCompile(`^(\d{3})-([a-z0-9-]+)\.md$`)
+
+// Load reads sections.yaml and lessons/NNN-slug.md from fsys and renders
+// every lesson.
+func Load(fsys fs.FS) (*Library, error) {
+	var sections []struct {
+		Name  string `yaml:"name"`
+		Blurb string `yaml:"blurb"`
+	}
+	raw, err := fs.ReadFile(fsys, "sections.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("content: reading sections: %w", err)
+	}
+	if err := yaml.Unmarshal(raw, &sections); err != nil {
+		return nil, fmt.Errorf("content: parsing sections.yaml: %w", err)
+	}
+	names, err := fs.Glob(fsys, "lessons/*.md")
+	if err != nil {
+		return nil, fmt.Errorf("content: listing lessons: %w", err)
+	}
+	slices.Sort(names)
+	lib := &Library{bySlug: make(map[string]*Lesson)}
+	md := newMarkdown()
+	for _, name := range names {
+		l, err := loadLesson(fsys, name, md)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := lib.bySlug[l.Slug]; dup {
+			return nil, fmt.Errorf("content: %s: slug %q used twice", name, l.Slug)
+		}
+		lib.bySlug[l.Slug] = l
+		lib.lessons = append(lib.lessons, l)
+	}
+	for _, s := range sections {
+		sec := Section{Name: s.Name, Blurb: s.Blurb}
+		for _, l := range lib.lessons {
+			if l.Section == s.Name {
+				sec.Lessons = append(sec.Lessons, l)
+			}
+		}
+		if len(sec.Lessons) > 0 {
+			lib.Sections = append(lib.Sections, sec)
+		}
+	}
+	for _, l := range lib.lessons {
+		if !slices.ContainsFunc(sections, func(s struct {
+			Name  string `yaml:"name"`
+			Blurb string `yaml:"blurb"`
+		}) bool {
+			return s.Name == l.Section
+		}) {
+			return nil, fmt.Errorf("content: lesson %q names section %q, which sections.yaml does not list", l.Slug, l.Section)
+		}
+	}
+	return lib, nil
+}
+
+// Lesson returns the lesson with the given slug.
+func (lib *Library) Lesson(slug string) (*Lesson, bool) {
+	l, ok := lib.bySlug[slug]
+	return l, ok
+}
+
+// All returns every lesson in curriculum order.
+func (lib *Library) All() []*Lesson { return lib.lessons }
+
+func newMarkdown() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(
+			extension.GFM,
+			highlighting.NewHighlighting(
+				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+			),
+		),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	)
+}
+
+func loadLesson(fsys fs.FS, name string, md goldmark.Markdown) (*Lesson, error) {
+	m := fileName.FindStringSubmatch(path.Base(name))
+	if m == nil {
+		return nil, fmt.Errorf("content: %s: lesson files are named NNN-slug.md", name)
+	}
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("content: reading %s: %w", name, err)
+	}
+	fm, body, err := splitFrontMatter(src)
+	if err != nil {
+		return nil, fmt.Errorf("content: %s: %w", name, err)
+	}
+	var meta frontMatter
+	if err := yaml.Unmarshal(fm, &meta); err != nil {
+		return nil, fmt.Errorf("content: %s: front matter: %w", name, err)
+	}
+	num, _ := strconv.Atoi(m[1])
+	l := &Lesson{
+		Number: num, Slug: m[2], Title: meta.Title, Summary: meta.Summary,
+		Section: meta.Section, Demos: meta.Demos,
+		Words: len(strings.Fields(string(body))),
+	}
+	if meta.Slug != "" && meta.Slug != l.Slug {
+		return nil, fmt.Errorf("content: %s: front matter slug %q does not match the file name", name, meta.Slug)
+	}
+	if l.Title == "" || l.Summary == "" || l.Section == "" {
+		return nil, fmt.Errorf("content: %s: front matter needs title, summary and section", name)
+	}
+	if l.Blocks, err = renderBody(body, md); err != nil {
+		return nil, fmt.Errorf("content: %s: %w", name, err)
+	}
+	placed := make(map[string]bool)
+	for _, b := range l.Blocks {
+		if b.DemoID != "" {
+			if !slices.Contains(l.Demos, b.DemoID) {
+				return nil, fmt.Errorf("content: %s: body places demo %q, which the front matter does not list", name, b.DemoID)
+			}
+			placed[b.DemoID] = true
+		}
+	}
+	for _, id := range l.Demos {
+		if !placed[id] {
+			return nil, fmt.Errorf("content: %s: demo %q is listed but not placed in the body", name, id)
+		}
+	}
+	return l, nil
+}
+
+func splitFrontMatter(src []byte) (fm, body []byte, err error) {
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	if !bytes.HasPrefix(src, []byte("---\n")) {
+		return nil, nil, fmt.Errorf("missing front matter (a leading --- block)")
+	}
+	fm, body, ok := bytes.Cut(src[4:], []byte("\n---\n"))
+	if !ok {
+		return nil, nil, fmt.Errorf("front matter is not closed by ---")
+	}
+	return fm, body, nil
+}

@@ -1,0 +1,149 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+)
+
+// demo is one live panel: its stable id, the lesson it belongs to, the
+// parameters it takes and the code it runs.
+type demo struct {
+	ID          string
+	Title       string
+	Lesson      string
+	Description string
+	Button      string
+	Params      []param
+	Run         func(ctx context.Context, in demoInput) (demoOutput, error)
+}
+
+// param describes one demo parameter: how to ask for it and what values
+// are allowed.
+type param struct {
+	Name    string
+	Label   string
+	Kind    string // text, number, select, textarea
+	Default string
+	Hint    string
+	Options []string
+	Min     int
+	Max     int
+	MaxLen  int
+}
+
+// demoInput is what a demo run gets: its validated parameters, the
+// visitor, and the request that asked for it.
+type demoInput struct {
+	Params  map[string]string
+	Visitor string
+	Request echo.Context
+}
+
+// Int returns a number parameter (already validated).
+func (in demoInput) Int(name string) int {
+	n, _ := strconv.Atoi(in.Params[name])
+	return n
+}
+
+// demoOutput is what a run produced: Data for the JSON twin and View for
+// the front end pane.
+type demoOutput struct {
+	Data any
+	View templ.Component
+}
+
+// demoRegistry holds every demo by id, in registration order.
+type demoRegistry struct {
+	byID  map[string]*demo
+	order []*demo
+}
+
+func newDemoRegistry(demos ...*demo) *demoRegistry {
+	r := &demoRegistry{byID: make(map[string]*demo)}
+	for _, d := range demos {
+		if _, dup := r.byID[d.ID]; dup {
+			panic("web: demo id registered twice: " + d.ID)
+		}
+		r.byID[d.ID] = d
+		r.order = append(r.order, d)
+	}
+	return r
+}
+
+func (r *demoRegistry) get(id string) (*demo, bool) {
+	d, ok := r.byID[id]
+	return d, ok
+}
+
+// newDemoRegistry lists every demo the lessons can place.
+func (s *Server) newDemoRegistry() *demoRegistry {
+	return newDemoRegistry(
+		s.demoRequestEcho(),
+		s.demoSlowStep(),
+	)
+}
+
+// paramError is a parameter a visitor got wrong; it becomes a 400.
+type paramError struct{ msg string }
+
+func (e *paramError) Error() string { return e.msg }
+
+// validate checks raw values against the demo's parameters, filling in
+// defaults, and returns the clean set. Unknown names are refused so typos
+// in scripted calls do not pass silently.
+func (d *demo) validate(raw map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(d.Params))
+	for name := range raw {
+		if !slices.ContainsFunc(d.Params, func(p param) bool { return p.Name == name }) {
+			return nil, &paramError{fmt.Sprintf("unknown parameter %q (this demo takes %s)", name, d.paramNames())}
+		}
+	}
+	for _, p := range d.Params {
+		v, ok := raw[p.Name]
+		if !ok {
+			v = p.Default
+		}
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return nil, &paramError{fmt.Sprintf("%s: must be valid UTF-8 text without NUL bytes", p.Name)}
+		}
+		switch p.Kind {
+		case "number":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return nil, &paramError{fmt.Sprintf("%s: %q is not a whole number", p.Name, v)}
+			}
+			if n < p.Min || n > p.Max {
+				return nil, &paramError{fmt.Sprintf("%s: must be between %d and %d", p.Name, p.Min, p.Max)}
+			}
+			v = strconv.Itoa(n)
+		case "select":
+			if !slices.Contains(p.Options, v) {
+				return nil, &paramError{fmt.Sprintf("%s: must be one of %s", p.Name, strings.Join(p.Options, ", "))}
+			}
+		default:
+			if p.MaxLen > 0 && utf8.RuneCountInString(v) > p.MaxLen {
+				return nil, &paramError{fmt.Sprintf("%s: at most %d characters", p.Name, p.MaxLen)}
+			}
+		}
+		out[p.Name] = v
+	}
+	return out, nil
+}
+
+func (d *demo) paramNames() string {
+	if len(d.Params) == 0 {
+		return "no parameters"
+	}
+	names := make([]string, len(d.Params))
+	for i, p := range d.Params {
+		names[i] = strconv.Quote(p.Name)
+	}
+	return strings.Join(names, ", ")
+}

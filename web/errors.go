@@ -1,0 +1,64 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/engineroom/engineroom/web/view"
+)
+
+// handleError is the one place an error becomes a response: JSON under
+// /api/, a panel fragment for partial updates, a full page otherwise. Only
+// server errors (5xx) are logged as errors.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		if m, ok := he.Message.(string); ok && m != "" {
+			msg = m
+		}
+		if he.Code >= 500 && he.Internal != nil {
+			err = he.Internal
+		}
+	}
+	if status == http.StatusNotFound && msg == "Not Found" {
+		msg = "There is no page at this address."
+	}
+	if status == http.StatusRequestEntityTooLarge {
+		msg = "The request body is too large."
+	}
+	if status >= 500 {
+		s.log.Error("request failed", slog.String("path", c.Request().URL.Path),
+			slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.Any("err", err))
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "2")
+	}
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(status)
+	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
+		werr = c.JSON(status, map[string]any{"error": msg, "status": status})
+	default:
+		title := http.StatusText(status)
+		werr = s.render(c, status,
+			view.ErrorFragment(title, msg),
+			func() templ.Component {
+				return view.ErrorPage(s.pageMeta(c, fmt.Sprintf("%d %s", status, title)), status, title, msg)
+			})
+	}
+	if werr != nil {
+		s.log.Error("writing error response", slog.Any("err", werr))
+	}
+}

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"html/template"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+)
+
+// highlighter turns code into class-based HTML, remembering recent results
+// by content hash (highlighting a 20-line statement costs milliseconds).
+type highlighter struct {
+	format *chromahtml.Formatter
+
+	mu    sync.Mutex
+	cache map[[32]byte]template.HTML
+}
+
+// highlightCacheSize bounds the cache; when full it starts again empty.
+const highlightCacheSize = 2048
+
+// maxHighlight is the longest text worth highlighting; longer text is
+// shown plain.
+const maxHighlight = 16 << 10
+
+func newHighlighter() *highlighter {
+	return &highlighter{
+		format: chromahtml.New(chromahtml.WithClasses(true), chromahtml.PreventSurroundingPre(false)),
+		cache:  make(map[[32]byte]template.HTML),
+	}
+}
+
+// HTML returns code highlighted as lang, as a <pre class="chroma"> block.
+func (h *highlighter) HTML(lang, code string) template.HTML {
+	lexer := lexers.Get(lang)
+	if lexer == nil || len(code) > maxHighlight {
+		return template.HTML(`<pre class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
+	}
+	key := sha256.Sum256([]byte(lang + "\x00" + code))
+	h.mu.Lock()
+	out, ok := h.cache[key]
+	h.mu.Unlock()
+	if ok {
+		return out
+	}
+	var buf bytes.Buffer
+	it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+	if err == nil {
+		err = h.format.Format(&buf, styles.Get("github"), it)
+	}
+	if err != nil {
+		return template.HTML(`<pre class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
+	}
+	out = template.HTML(buf.String())
+	h.mu.Lock()
+	if len(h.cache) >= highlightCacheSize {
+		clear(h.cache)
+	}
+	h.cache[key] = out
+	h.mu.Unlock()
+	return out
+}
+
+var chromaSelector = regexp.MustCompile(`(?m)^(/\*[^*]*\*/ )?\.chroma`)
+
+// stylesheet returns the CSS for highlighted code: a light style by
+// default, a dark one under [data-theme=dark] and, unless the visitor chose
+// light, when the system prefers dark.
+func (h *highlighter) stylesheet() ([]byte, error) {
+	var light, dark bytes.Buffer
+	if err := h.format.WriteCSS(&light, styles.Get("github")); err != nil {
+		return nil, err
+	}
+	if err := h.format.WriteCSS(&dark, styles.Get("github-dark")); err != nil {
+		return nil, err
+	}
+	var out strings.Builder
+	out.Write(light.Bytes())
+	out.WriteString(chromaSelector.ReplaceAllString(dark.String(), "$1[data-theme=dark] .chroma"))
+	out.WriteString("@media (prefers-color-scheme: dark) {\n")
+	out.WriteString(chromaSelector.ReplaceAllString(dark.String(), "$1:root:not([data-theme=light]) .chroma"))
+	out.WriteString("}\n")
+	return []byte(out.String()), nil
+}

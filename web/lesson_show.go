@@ -1,0 +1,106 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/engineroom/engineroom/content"
+	"github.com/engineroom/engineroom/web/view"
+)
+
+// pageMeta is what every full page's layout needs.
+func (s *Server) pageMeta(c echo.Context, title string) view.Page {
+	return view.Page{
+		Title:     title,
+		CSRF:      csrfToken(c),
+		CSS:       s.assets.URL("app.css"),
+		ChromaCSS: s.assets.URL("chroma.css"),
+		JS:        s.assets.URL("app.js"),
+	}
+}
+
+// showHome lists the curriculum.
+func (s *Server) showHome(c echo.Context) error {
+	h := view.Home{Page: s.pageMeta(c, "Lessons")}
+	h.Description = "A back-end concepts playground: live panels that show what the browser got and what the server did."
+	for _, sec := range s.lessons.Sections {
+		hs := view.HomeSection{Name: sec.Name, Blurb: sec.Blurb}
+		for _, l := range sec.Lessons {
+			hs.Lessons = append(hs.Lessons, lessonLink(l))
+		}
+		h.Sections = append(h.Sections, hs)
+	}
+	return s.page(c, view.HomePage(h))
+}
+
+func lessonLink(l *content.Lesson) view.LessonLink {
+	return view.LessonLink{Num: fmt.Sprintf("%02d", l.Number), Href: "/lessons/" + l.Slug, Title: l.Title, Summary: l.Summary}
+}
+
+// showLesson renders a lesson with its demo panels ready to run.
+func (s *Server) showLesson(c echo.Context) error {
+	if _, ok := s.lessons.Lesson(c.Param("slug")); !ok {
+		return echo.NewHTTPError(404, "There is no lesson called "+strconv.Quote(c.Param("slug"))+".")
+	}
+	return s.page(c, s.lessonView(c, c.Param("slug"), nil, nil))
+}
+
+// lessonView is a lesson page; results and values fill in demo panels that
+// have just run (a form posted without the partial-update script).
+func (s *Server) lessonView(c echo.Context, slug string, results map[string]*view.Result, values map[string]map[string]string) templ.Component {
+	l, _ := s.lessons.Lesson(slug)
+	vm := view.Lesson{Page: s.pageMeta(c, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
+	vm.Description = l.Summary
+	for _, b := range l.Blocks {
+		if b.DemoID == "" {
+			vm.Blocks = append(vm.Blocks, view.LessonBlock{HTML: b.HTML})
+			continue
+		}
+		d, _ := s.demos.get(b.DemoID)
+		dv := s.demoView(c, d, values[d.ID])
+		dv.Result = results[d.ID]
+		vm.Blocks = append(vm.Blocks, view.LessonBlock{Demo: &dv})
+	}
+	all := s.lessons.All()
+	for i, x := range all {
+		if x.Slug != slug {
+			continue
+		}
+		if i > 0 {
+			p := lessonLink(all[i-1])
+			vm.Prev = &p
+		}
+		if i+1 < len(all) {
+			n := lessonLink(all[i+1])
+			vm.Next = &n
+		}
+	}
+	return view.LessonPage(vm)
+}
+
+// demoView is a demo's panel with its form filled from values (or the
+// defaults).
+func (s *Server) demoView(c echo.Context, d *demo, values map[string]string) view.Demo {
+	dv := view.Demo{
+		ID: d.ID, Title: d.Title, Description: d.Description,
+		Action: "/demos/" + d.ID, CSRF: csrfToken(c), Button: d.Button,
+	}
+	if dv.Button == "" {
+		dv.Button = "Run it"
+	}
+	for _, p := range d.Params {
+		v, ok := values[p.Name]
+		if !ok {
+			v = p.Default
+		}
+		dv.Fields = append(dv.Fields, view.Field{
+			ID: "demo-" + d.ID + "-" + p.Name, Name: p.Name, Label: p.Label, Kind: p.Kind,
+			Value: v, Hint: p.Hint, Options: p.Options,
+			Min: strconv.Itoa(p.Min), Max: strconv.Itoa(p.Max), MaxLen: p.MaxLen,
+		})
+	}
+	return dv
+}

@@ -1,0 +1,187 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	ertrace "github.com/engineroom/engineroom/playground/trace"
+)
+
+func kindAttr(kind string) attribute.KeyValue { return ertrace.KindKey.String(kind) }
+func bytesAttr(n int) attribute.KeyValue {
+	return attribute.Int("http.response.body.size", n)
+}
+
+// observe opens the request's server span, names the trace in the
+// traceresponse and Server-Timing headers, and writes one log line when
+// the request is done.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req, res := c.Request(), c.Response()
+		start := time.Now()
+		c.Set(startKey, start)
+		ctx, span := s.tracer.Start(req.Context(), req.Method+" "+c.Path(),
+			trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithTimestamp(start),
+			trace.WithAttributes(
+				attribute.String("http.request.method", req.Method),
+				attribute.String("url.path", req.URL.Path),
+				attribute.String("http.route", c.Path()),
+				attribute.String("client.address", c.RealIP()),
+				attribute.String("user_agent.original", req.UserAgent()),
+			))
+		c.SetRequest(req.WithContext(ctx))
+		sc := span.SpanContext()
+		res.Header().Set("traceresponse", fmt.Sprintf("00-%s-%s-01", sc.TraceID(), sc.SpanID()))
+		res.Before(func() {
+			res.Header().Set("Server-Timing", s.serverTiming(sc.TraceID().String(), start))
+		})
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		status := res.Status
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+		if status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(status))
+		}
+		span.End()
+		if c.Path() != "/healthz" {
+			s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
+				slog.String("id", res.Header().Get(echo.HeaderXRequestID)),
+				slog.String("method", req.Method),
+				slog.String("path", req.URL.Path),
+				slog.Int("status", status),
+				slog.Duration("latency", time.Since(start)),
+				slog.Int64("bytes", res.Size),
+				slog.String("trace", sc.TraceID().String()),
+			)
+		}
+		return nil
+	}
+}
+
+// serverTiming sums the finished spans of a trace by kind, for the
+// Server-Timing header browsers show in their network panel.
+func (s *Server) serverTiming(traceID string, start time.Time) string {
+	var b strings.Builder
+	if t, ok := s.traces.Store().Get(traceID); ok {
+		sums := map[string]time.Duration{}
+		var order []string
+		for _, sp := range t.Spans {
+			if sp.End.IsZero() || sp.Kind == ertrace.KindServer {
+				continue
+			}
+			if _, seen := sums[sp.Kind]; !seen {
+				order = append(order, sp.Kind)
+			}
+			sums[sp.Kind] += sp.End.Sub(sp.Start)
+		}
+		for _, k := range order {
+			fmt.Fprintf(&b, "%s;dur=%.2f, ", k, float64(sums[k])/1e6)
+		}
+	}
+	fmt.Fprintf(&b, "total;dur=%.2f", float64(time.Since(start))/1e6)
+	return b.String()
+}
+
+// traced wraps a middleware so the part it runs before handing on to the
+// next one shows up as a span named "middleware <name>".
+func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	key := "span:" + name
+	spanName := "middleware " + name
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := mw(func(c echo.Context) error {
+			if sp, ok := c.Get(key).(trace.Span); ok {
+				sp.End()
+			}
+			return next(c)
+		})
+		return func(c echo.Context) error {
+			_, span := s.tracer.Start(c.Request().Context(), spanName, trace.WithAttributes(kindAttr(ertrace.KindMiddleware)))
+			c.Set(key, span)
+			err := h(c)
+			if span.IsRecording() {
+				// The middleware answered by itself instead of handing on.
+				if err != nil {
+					span.SetStatus(codes.Error, err.Error())
+				}
+				span.End()
+			}
+			return err
+		}
+	}
+}
+
+// contentSecurityPolicy allows only our own scripts, styles and images: no
+// inline script or style, no framing by other sites.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'"
+
+// secureHeaders sets the security headers every response carries.
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		if c.Scheme() == "https" {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// csrf checks the token of every state-changing page request, from the
+// X-CSRF-Token header (partial updates) or the _csrf form field.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:" + echo.HeaderXCSRFToken + ",form:_csrf",
+		CookieName:     "er_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden,
+				"This form's security token is missing or out of date. Reload the page and try again.")
+		},
+	})
+}
+
+// csrfToken is the token page forms carry.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get("csrf").(string)
+	return t
+}
+
+// requireJSON guards the JSON API: state-changing requests must say
+// Content-Type: application/json (which a cross-site form cannot send
+// without a CORS preflight we never answer), and browsers' cross-site
+// requests are refused outright.
+func (s *Server) requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			return echo.NewHTTPError(http.StatusForbidden, "cross-site requests to the API are refused")
+		}
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+			if mt != echo.MIMEApplicationJSON {
+				return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the body as JSON with Content-Type: application/json")
+			}
+		}
+		return next(c)
+	}
+}

@@ -1,0 +1,148 @@
+// Package web is Engine Room's HTTP server: routes, middleware, handlers
+// and the templ views they render.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/engineroom/engineroom/content"
+	ertrace "github.com/engineroom/engineroom/playground/trace"
+)
+
+// Config is everything the server needs from its environment.
+type Config struct {
+	// BaseURL is the public origin (https://engineroom.example) used in
+	// "copy as curl" snippets; empty means the request's own host.
+	BaseURL string
+	// OTLPEndpoint, when set, exports every span to that collector too.
+	OTLPEndpoint string
+	// ClientIPHeader names the header a trusted proxy puts the client
+	// address in (Fly-Client-IP on Fly.io); empty means the peer address.
+	ClientIPHeader string
+	// Secret signs visitor cookies; empty means a random key per process.
+	Secret []byte
+	// Logger receives one line per request and every server error.
+	Logger *slog.Logger
+	// Content holds sections.yaml and lessons/; nil means the embedded ones.
+	Content fs.FS
+	// Static holds the CSS and JS; nil means the embedded ones.
+	Static fs.FS
+	// RequestTimeout bounds each request's context (default 10s).
+	RequestTimeout time.Duration
+}
+
+// Server is Engine Room's HTTP handler and the engines behind it.
+type Server struct {
+	cfg     Config
+	echo    *echo.Echo
+	log     *slog.Logger
+	lessons *content.Library
+	traces  *ertrace.Provider
+	tracer  trace.Tracer
+	visitor *visitorSigner
+	demos   *demoRegistry
+	assets  *assets
+	code    *highlighter
+}
+
+// New builds a Server: it loads and renders the lessons, starts the tracer
+// provider and registers every route.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Content == nil {
+		cfg.Content = content.Lessons
+	}
+	if cfg.Static == nil {
+		cfg.Static = embeddedStatic()
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if len(cfg.Secret) == 0 {
+		cfg.Secret = make([]byte, 32)
+		if _, err := rand.Read(cfg.Secret); err != nil {
+			return nil, fmt.Errorf("web: making a cookie key: %w", err)
+		}
+	}
+	lib, err := content.Load(cfg.Content)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	tp, err := ertrace.NewProvider(ctx, ertrace.Options{ServiceName: "engineroom", OTLPEndpoint: cfg.OTLPEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	code := newHighlighter()
+	a, err := newAssets(cfg.Static, code)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		echo:    echo.New(),
+		log:     cfg.Logger,
+		lessons: lib,
+		traces:  tp,
+		tracer:  tp.Tracer("github.com/engineroom/engineroom/web"),
+		visitor: newVisitorSigner(cfg.Secret),
+		assets:  a,
+		code:    code,
+	}
+	s.demos = s.newDemoRegistry()
+	if err := s.checkLessonDemos(); err != nil {
+		return nil, err
+	}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.IPExtractor = ipExtractor(cfg.ClientIPHeader)
+	s.routes()
+	return s, nil
+}
+
+// checkLessonDemos makes sure every demo a lesson places exists.
+func (s *Server) checkLessonDemos() error {
+	for _, l := range s.lessons.All() {
+		for _, id := range l.Demos {
+			if _, ok := s.demos.get(id); !ok {
+				return fmt.Errorf("web: lesson %q places demo %q, which does not exist", l.Slug, id)
+			}
+		}
+	}
+	return nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Close stops the engines behind the server, flushing any span exporter.
+func (s *Server) Close(ctx context.Context) error {
+	return errors.Join(s.traces.Shutdown(ctx))
+}
+
+// ipExtractor trusts the named proxy header when configured and the peer
+// address otherwise, so a client cannot pick its own address with
+// X-Forwarded-For.
+func ipExtractor(header string) echo.IPExtractor {
+	direct := echo.ExtractIPDirect()
+	if header == "" {
+		return direct
+	}
+	return func(r *http.Request) string {
+		if ip := r.Header.Get(header); ip != "" {
+			return ip
+		}
+		return direct(r)
+	}
+}

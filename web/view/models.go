@@ -1,0 +1,155 @@
+// Package view holds the templ components and the view models they take.
+// Components render what they are given and never query anything.
+package view
+
+import (
+	"html/template"
+
+	"github.com/a-h/templ"
+)
+
+// Page is what every full page's layout needs.
+type Page struct {
+	Title       string
+	Description string
+	CSRF        string
+	CSS         string
+	ChromaCSS   string
+	JS          string
+}
+
+// Home is the curriculum page.
+type Home struct {
+	Page
+	Sections []HomeSection
+}
+
+// HomeSection is one group of lessons.
+type HomeSection struct {
+	Name    string
+	Blurb   string
+	Lessons []LessonLink
+}
+
+// LessonLink points at a lesson.
+type LessonLink struct {
+	Num     string
+	Href    string
+	Title   string
+	Summary string
+}
+
+// Lesson is a lesson page.
+type Lesson struct {
+	Page
+	Section string
+	Title   string
+	Summary string
+	Blocks  []LessonBlock
+	Prev    *LessonLink
+	Next    *LessonLink
+}
+
+// LessonBlock is prose or a live demo panel.
+type LessonBlock struct {
+	HTML template.HTML
+	Demo *Demo
+}
+
+// Demo is a live panel: the form that runs it and, once run, its result.
+type Demo struct {
+	ID          string
+	Title       string
+	Description string
+	Action      string
+	CSRF        string
+	Button      string
+	Fields      []Field
+	Result      *Result
+}
+
+// Field is one input of a demo form.
+type Field struct {
+	ID      string
+	Name    string
+	Label   string
+	Kind    string // text, number, select, textarea
+	Value   string
+	Hint    string
+	Options []string
+	Min     string
+	Max     string
+	MaxLen  int
+}
+
+// Result is both panes of a demo run, swapped in together.
+type Result struct {
+	DemoID   string
+	Output   templ.Component
+	Notice   *Notice
+	Exchange Exchange
+	Trace    Waterfall
+	Curl     string
+}
+
+// Notice is a message above a demo's output.
+type Notice struct {
+	Level string // ok, warn, error
+	Title string
+	Text  string
+}
+
+// Exchange is the raw HTTP request and response as the server saw them.
+type Exchange struct {
+	Request     HTTPMessage
+	Response    HTTPMessage
+	StatusClass string
+	Status      string
+	Size        string
+	Time        string
+}
+
+// HTTPMessage is a start line, headers and an optional body.
+type HTTPMessage struct {
+	StartLine string
+	Headers   []Header
+	Body      string
+}
+
+// Header is one header line; Masked values are hidden.
+type Header struct {
+	Name   string
+	Value  string
+	Masked bool
+}
+
+// Waterfall is the back end pane: the trace of the request as bars.
+type Waterfall struct {
+	TraceID string
+	Spans   int
+	Total   string
+	Rows    []SpanRow
+	Note    string
+}
+
+// SpanRow is one span in the waterfall.
+type SpanRow struct {
+	Depth     int
+	Kind      string
+	KindLabel string
+	Name      string
+	X         string
+	W         string
+	Dur       string
+	Open      bool
+	Error     bool
+	StatusMsg string
+	Attrs     []Attr
+	Detail    template.HTML
+}
+
+// Attr is a span attribute.
+type Attr struct {
+	Key   string
+	Value string
+}

@@ -1,0 +1,80 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// visitorCookie names the cookie that carries the anonymous visitor id.
+const visitorCookie = "er_visitor"
+
+// visitorSigner makes and checks signed visitor ids: "<id>.<mac>".
+type visitorSigner struct{ key []byte }
+
+func newVisitorSigner(key []byte) *visitorSigner { return &visitorSigner{key: key} }
+
+func (v *visitorSigner) mac(id string) string {
+	m := hmac.New(sha256.New, v.key)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// sign returns the cookie value for id.
+func (v *visitorSigner) sign(id string) string { return id + "." + v.mac(id) }
+
+// verify returns the id in a cookie value whose signature holds.
+func (v *visitorSigner) verify(value string) (string, bool) {
+	id, mac, ok := strings.Cut(value, ".")
+	if !ok || len(id) != 22 || !hmac.Equal([]byte(mac), []byte(v.mac(id))) {
+		return "", false
+	}
+	return id, true
+}
+
+// newVisitorID returns 128 random bits, URL-safe.
+func newVisitorID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// identifyVisitor finds the visitor id in its signed cookie or, when the
+// cookie is missing or forged, starts a new visitor.
+func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var id string
+		if ck, err := c.Cookie(visitorCookie); err == nil {
+			id, _ = s.visitor.verify(ck.Value)
+		}
+		if id == "" {
+			id = newVisitorID()
+			c.SetCookie(&http.Cookie{
+				Name:     visitorCookie,
+				Value:    s.visitor.sign(id),
+				Path:     "/",
+				MaxAge:   int((30 * 24 * time.Hour).Seconds()),
+				HttpOnly: true,
+				Secure:   c.Scheme() == "https",
+				SameSite: http.SameSiteLaxMode,
+			})
+			trace.SpanFromContext(c.Request().Context()).SetAttributes(attribute.Bool("engineroom.visitor.new", true))
+		}
+		c.Set(visitorCookie, id)
+		return next(c)
+	}
+}
+
+// visitorID is the current visitor's id, set by identifyVisitor.
+func visitorID(c echo.Context) string {
+	id, _ := c.Get(visitorCookie).(string)
+	return id
+}
