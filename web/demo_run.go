@@ -80,7 +80,7 @@ func (s *Server) runDemoForm(c echo.Context) error {
 	status := run.status()
 	result := s.resultView(c, run, status)
 	return s.render(c, status, view.DemoResult(result), func() templ.Component {
-		return s.lessonView(c, d.Lesson, map[string]*view.Result{d.ID: &result}, map[string]map[string]string{d.ID: run.params})
+		return s.lessonView(csrfToken(c), d.Lesson, map[string]*view.Result{d.ID: &result}, map[string]map[string]string{d.ID: run.params})
 	})
 }
 

@@ -55,7 +55,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		werr = s.render(c, status,
 			view.ErrorFragment(title, msg),
 			func() templ.Component {
-				return view.ErrorPage(s.pageMeta(c, fmt.Sprintf("%d %s", status, title)), status, title, msg)
+				return view.ErrorPage(s.pageMeta(csrfToken(c), fmt.Sprintf("%d %s", status, title)), status, title, msg)
 			})
 	}
 	if werr != nil {

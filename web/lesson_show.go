@@ -12,10 +12,10 @@ import (
 )
 
 // pageMeta is what every full page's layout needs.
-func (s *Server) pageMeta(c echo.Context, title string) view.Page {
+func (s *Server) pageMeta(csrf, title string) view.Page {
 	return view.Page{
 		Title:     title,
-		CSRF:      csrfToken(c),
+		CSRF:      csrf,
 		CSS:       s.assets.URL("app.css"),
 		ChromaCSS: s.assets.URL("chroma.css"),
 		JS:        s.assets.URL("app.js"),
@@ -24,7 +24,12 @@ func (s *Server) pageMeta(c echo.Context, title string) view.Page {
 
 // showHome lists the curriculum.
 func (s *Server) showHome(c echo.Context) error {
-	h := view.Home{Page: s.pageMeta(c, "Lessons")}
+	return s.prerendered(c, "/")
+}
+
+// homeView is the curriculum page.
+func (s *Server) homeView(csrf string) templ.Component {
+	h := view.Home{Page: s.pageMeta(csrf, "Lessons")}
 	h.Description = "A back-end concepts playground: live panels that show what the browser got and what the server did."
 	for _, sec := range s.lessons.Sections {
 		hs := view.HomeSection{Name: sec.Name, Blurb: sec.Blurb}
@@ -33,7 +38,7 @@ func (s *Server) showHome(c echo.Context) error {
 		}
 		h.Sections = append(h.Sections, hs)
 	}
-	return s.page(c, view.HomePage(h))
+	return view.HomePage(h)
 }
 
 func lessonLink(l *content.Lesson) view.LessonLink {
@@ -45,14 +50,14 @@ func (s *Server) showLesson(c echo.Context) error {
 	if _, ok := s.lessons.Lesson(c.Param("slug")); !ok {
 		return echo.NewHTTPError(404, "There is no lesson called "+strconv.Quote(c.Param("slug"))+".")
 	}
-	return s.page(c, s.lessonView(c, c.Param("slug"), nil, nil))
+	return s.prerendered(c, "/lessons/"+c.Param("slug"))
 }
 
 // lessonView is a lesson page; results and values fill in demo panels that
 // have just run (a form posted without the partial-update script).
-func (s *Server) lessonView(c echo.Context, slug string, results map[string]*view.Result, values map[string]map[string]string) templ.Component {
+func (s *Server) lessonView(csrf, slug string, results map[string]*view.Result, values map[string]map[string]string) templ.Component {
 	l, _ := s.lessons.Lesson(slug)
-	vm := view.Lesson{Page: s.pageMeta(c, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
+	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
 	vm.Description = l.Summary
 	for _, b := range l.Blocks {
 		if b.DemoID == "" {
@@ -60,7 +65,7 @@ func (s *Server) lessonView(c echo.Context, slug string, results map[string]*vie
 			continue
 		}
 		d, _ := s.demos.get(b.DemoID)
-		dv := s.demoView(c, d, values[d.ID])
+		dv := s.demoView(csrf, d, values[d.ID])
 		dv.Result = results[d.ID]
 		vm.Blocks = append(vm.Blocks, view.LessonBlock{Demo: &dv})
 	}
@@ -83,10 +88,10 @@ func (s *Server) lessonView(c echo.Context, slug string, results map[string]*vie
 
 // demoView is a demo's panel with its form filled from values (or the
 // defaults).
-func (s *Server) demoView(c echo.Context, d *demo, values map[string]string) view.Demo {
+func (s *Server) demoView(csrf string, d *demo, values map[string]string) view.Demo {
 	dv := view.Demo{
 		ID: d.ID, Title: d.Title, Description: d.Description,
-		Action: "/demos/" + d.ID, CSRF: csrfToken(c), Button: d.Button,
+		Action: "/demos/" + d.ID, CSRF: csrf, Button: d.Button,
 	}
 	if dv.Button == "" {
 		dv.Button = "Run it"

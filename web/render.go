@@ -35,9 +35,8 @@ func (s *Server) render(c echo.Context, status int, fragment templ.Component, pa
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Add(echo.HeaderVary, "HX-Request")
-	return c.HTMLBlob(status, buf.Bytes())
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	return writeHTML(c, status, buf.Bytes())
 }
 
 func componentName(fragment bool) string {

@@ -53,6 +53,7 @@ type Server struct {
 	demos   *demoRegistry
 	assets  *assets
 	code    *highlighter
+	pages   map[string][]byte
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -102,6 +103,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.prerender(ctx); err != nil {
 		return nil, err
 	}
 	s.echo.HideBanner, s.echo.HidePort = true, true

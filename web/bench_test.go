@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+func newBenchServer(b *testing.B) *Server {
+	b.Helper()
+	s, err := New(context.Background(), Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s
+}
+
+// visitorCookieFor makes a request carry an established visitor, as a
+// returning browser would.
+func visitorCookieFor(s *Server) *http.Cookie {
+	return &http.Cookie{Name: visitorCookie, Value: s.visitor.sign(newVisitorID())}
+}
+
+// BenchmarkLessonPage renders the first lesson through the whole stack:
+// middleware, tracing, the handler and templ.
+func BenchmarkLessonPage(b *testing.B) {
+	s := newBenchServer(b)
+	ck := visitorCookieFor(s)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/lessons/what-happens-when-you-click", nil)
+		req.AddCookie(ck)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+// BenchmarkBareEcho is the baseline: an Echo handler with no middleware
+// writing the same bytes the lesson page is.
+func BenchmarkBareEcho(b *testing.B) {
+	page := lessonBytes(b, newBenchServer(b))
+	e := bareEcho(page)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	}
+}
+
+// BenchmarkDemoRequestEcho runs the first demo as a partial update: the
+// handler, the trace snapshot, the waterfall and the fragment.
+func BenchmarkDemoRequestEcho(b *testing.B) {
+	s := newBenchServer(b)
+	ck := visitorCookieFor(s)
+	const token = "benchmarktokenbenchmarktoken1234"
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/demos/request-echo", strings.NewReader("message=hello&_csrf="+token))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.AddCookie(ck)
+		req.AddCookie(&http.Cookie{Name: "er_csrf", Value: token})
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func lessonBytes(tb testing.TB, s *Server) []byte {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/lessons/what-happens-when-you-click", nil))
+	if rec.Code != http.StatusOK {
+		tb.Fatal(rec.Code)
+	}
+	return rec.Body.Bytes()
+}
+
+func bareEcho(page []byte) *echo.Echo {
+	e := echo.New()
+	e.GET("/*", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
+	return e
+}
