@@ -142,4 +142,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func roundMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-

@@ -190,7 +190,18 @@ func (s *Server) showTraceJSON(c echo.Context) error {
 // curlFor is the command that runs a demo's JSON twin with the same
 // parameters, keeping the visitor cookie in a jar.
 func (s *Server) curlFor(c echo.Context, d *demo, params map[string]string) string {
-	body, _ := json.Marshal(params)
+	typed := make(map[string]any, len(params))
+	for _, p := range d.Params {
+		v, ok := params[p.Name]
+		if !ok {
+			continue
+		}
+		typed[p.Name] = v
+		if n, err := strconv.Atoi(v); err == nil && p.Kind == "number" {
+			typed[p.Name] = n
+		}
+	}
+	body, _ := json.Marshal(typed)
 	q := strings.ReplaceAll(string(body), "'", `'\''`)
 	return fmt.Sprintf("curl -s -c jar.txt -b jar.txt \\\n  -H 'Content-Type: application/json' \\\n  -d '%s' \\\n  %s/api/v1/demos/%s", q, s.baseURL(c), d.ID)
 }
