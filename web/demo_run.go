@@ -66,9 +66,9 @@ func (s *Server) runDemoForm(c echo.Context) error {
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no demo called "+strconv.Quote(c.Param("id"))+".")
 	}
-	form, err := c.FormParams()
+	form, err := readForm(c)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read: "+err.Error())
+		return err
 	}
 	raw := make(map[string]string, len(form))
 	for k, v := range form {
@@ -126,7 +126,7 @@ func decodeParams(body io.Reader) (map[string]string, error) {
 		}
 		return nil, fmt.Errorf("malformed JSON: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("malformed JSON: unexpected data after the object")
 	}
 	out := make(map[string]string, len(obj))

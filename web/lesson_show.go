@@ -19,6 +19,7 @@ func (s *Server) pageMeta(csrf, title string) view.Page {
 		CSS:       s.assets.URL("app.css"),
 		ChromaCSS: s.assets.URL("chroma.css"),
 		JS:        s.assets.URL("app.js"),
+		Icon:      s.assets.URL("favicon.svg"),
 	}
 }
 

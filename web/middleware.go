@@ -1,10 +1,12 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -153,6 +155,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteLaxMode,
+		CookieSecure:   strings.HasPrefix(s.cfg.BaseURL, "https://"),
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden,
 				"This form's security token is missing or out of date. Reload the page and try again.")
@@ -184,4 +187,32 @@ func (s *Server) requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// parseForm reads a posted form before anything else looks at it, so a
+// body over the limit is answered 413 rather than taken for a form
+// without its CSRF token.
+func parseForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodPost {
+			if _, err := readForm(c); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+// readForm returns the posted form; a body over the limit stays a 413 and
+// anything else unreadable is a 400.
+func readForm(c echo.Context) (url.Values, error) {
+	form, err := c.FormParams()
+	if err == nil {
+		return form, nil
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return nil, he
+	}
+	return nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read: "+err.Error())
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"sync"
 
@@ -28,7 +29,9 @@ func (s *Server) render(c echo.Context, status int, fragment templ.Component, pa
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	ctx, span := s.tracer.Start(c.Request().Context(), "render "+componentName(fragment != nil && isFragment(c)))
+	// Rendering is short and must finish even when the request's deadline
+	// has passed: that is when an error page is most needed.
+	ctx, span := s.tracer.Start(context.WithoutCancel(c.Request().Context()), "render "+componentName(fragment != nil && isFragment(c)))
 	err := comp.Render(ctx, buf)
 	span.SetAttributes(kindAttr("render"), bytesAttr(buf.Len()))
 	span.End()

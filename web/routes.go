@@ -24,7 +24,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.showHealth)
 	e.GET("/static/:file", s.showAsset)
 
-	pages := e.Group("", s.traced("visitor cookie", s.identifyVisitor), s.traced("csrf", s.csrf()))
+	pages := e.Group("", s.traced("visitor cookie", s.identifyVisitor), s.traced("read form", parseForm), s.traced("csrf", s.csrf()))
 	pages.GET("/", s.showHome)
 	pages.GET("/lessons/:slug", s.showLesson)
 	pages.POST("/demos/:id", s.runDemoForm)
@@ -33,8 +33,6 @@ func (s *Server) routes() {
 	api.GET("/demos", s.listDemos)
 	api.POST("/demos/:id", s.runDemoJSON)
 	api.GET("/traces/:id", s.showTraceJSON)
-
-	e.RouteNotFound("/*", func(echo.Context) error { return echo.ErrNotFound })
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }

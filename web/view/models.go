@@ -16,6 +16,7 @@ type Page struct {
 	CSS         string
 	ChromaCSS   string
 	JS          string
+	Icon        string
 }
 
 // Home is the curriculum page.

@@ -1,0 +1,276 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/engineroom/engineroom/web"
+)
+
+const (
+	lessonSlug = "what-happens-when-you-click"
+	lessonPath = "/lessons/" + lessonSlug
+
+	visitorCookie = "er_visitor"
+	csrfCookie    = "er_csrf"
+
+	htmlType = "text/html; charset=UTF-8"
+)
+
+// csp is the exact Content-Security-Policy every response carries.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'"
+
+var traceResponseRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
+
+// newServer starts the real server with cfg and closes it when the test ends.
+func newServer(t *testing.T, cfg web.Config) *web.Server {
+	t.Helper()
+	srv, err := web.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return srv
+}
+
+// reply is a finished response with its body read.
+type reply struct {
+	*http.Response
+	text string
+}
+
+// client sends requests straight to a handler, keeping cookies between
+// requests the way a browser's cookie jar does.
+type client struct {
+	t   *testing.T
+	h   http.Handler
+	jar map[string]*http.Cookie
+	// remote, when set, is the peer address requests come from.
+	remote string
+}
+
+func newClient(t *testing.T, h http.Handler) *client {
+	return &client{t: t, h: h, jar: make(map[string]*http.Cookie)}
+}
+
+// do sends req with the jar's cookies and stores the cookies the response sets.
+func (c *client) do(req *http.Request) reply {
+	c.t.Helper()
+	for _, ck := range c.jar {
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	if c.remote != "" {
+		req.RemoteAddr = c.remote
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatalf("reading the body of %s %s: %v", req.Method, req.URL, err)
+	}
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.jar, ck.Name)
+			continue
+		}
+		c.jar[ck.Name] = ck
+	}
+	return reply{Response: res, text: string(body)}
+}
+
+// send builds a request with the given headers and sends it.
+func (c *client) send(method, target, body string, h http.Header) reply {
+	c.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, r)
+	for k, vs := range h {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	return c.do(req)
+}
+
+func (c *client) get(target string, h http.Header) reply {
+	c.t.Helper()
+	return c.send(http.MethodGet, target, "", h)
+}
+
+// postForm posts form as application/x-www-form-urlencoded.
+func (c *client) postForm(target string, form url.Values, h http.Header) reply {
+	c.t.Helper()
+	hh := h.Clone()
+	if hh == nil {
+		hh = http.Header{}
+	}
+	hh.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.send(http.MethodPost, target, form.Encode(), hh)
+}
+
+// postJSON posts body as application/json.
+func (c *client) postJSON(target, body string, h http.Header) reply {
+	c.t.Helper()
+	hh := h.Clone()
+	if hh == nil {
+		hh = http.Header{}
+	}
+	hh.Set("Content-Type", "application/json")
+	return c.send(http.MethodPost, target, body, hh)
+}
+
+// cookie is the value of a cookie in the jar, failing the test without it.
+func (c *client) cookie(name string) string {
+	c.t.Helper()
+	ck, ok := c.jar[name]
+	if !ok || ck.Value == "" {
+		c.t.Fatalf("the jar holds no %s cookie (has %v)", name, c.jar)
+	}
+	return ck.Value
+}
+
+// primed is a client that has loaded the lesson page, so it holds the
+// visitor and CSRF cookies a browser would.
+func primed(t *testing.T, h http.Handler) *client {
+	t.Helper()
+	c := newClient(t, h)
+	r := c.get(lessonPath, nil)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d", lessonPath, r.StatusCode)
+	}
+	c.cookie(visitorCookie)
+	c.cookie(csrfCookie)
+	return c
+}
+
+// proxyAddr is a private-network peer, as a TLS-terminating proxy in front
+// of the server would be; Echo trusts X-Forwarded-Proto only from such peers.
+const proxyAddr = "10.0.0.2:43210"
+
+// hdr builds a header from name/value pairs.
+func hdr(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Add(kv[i], kv[i+1])
+	}
+	return h
+}
+
+// parseHTML parses a body (a page or a fragment) for selector checks.
+func parseHTML(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parsing HTML: %v", err)
+	}
+	return doc
+}
+
+// setCookie is the named cookie the response sets, or nil.
+func setCookie(r reply, name string) *http.Cookie {
+	for _, ck := range r.Cookies() {
+		if ck.Name == name {
+			return ck
+		}
+	}
+	return nil
+}
+
+// traceIDOf checks the traceresponse header and returns its trace id.
+func traceIDOf(t *testing.T, r reply) string {
+	t.Helper()
+	v := r.Header.Get("traceresponse")
+	m := traceResponseRE.FindStringSubmatch(v)
+	if m == nil {
+		t.Fatalf("traceresponse = %q, want it to match %s", v, traceResponseRE)
+	}
+	return m[1]
+}
+
+// assertSecurityHeaders checks the headers every response carries; HSTS
+// only when the request came over https.
+func assertSecurityHeaders(t *testing.T, r reply, https bool) {
+	t.Helper()
+	h := r.Header
+	if got := h.Get("Content-Security-Policy"); got != csp {
+		t.Errorf("Content-Security-Policy = %q, want %q", got, csp)
+	}
+	directives := map[string]string{}
+	for d := range strings.SplitSeq(h.Get("Content-Security-Policy"), ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	for _, d := range []string{"default-src", "script-src", "frame-ancestors"} {
+		if directives[d] != "'self'" {
+			t.Errorf("CSP %s = %q, want 'self'", d, directives[d])
+		}
+	}
+	if strings.Contains(h.Get("Content-Security-Policy"), "unsafe-") {
+		t.Errorf("CSP allows unsafe sources: %q", h.Get("Content-Security-Policy"))
+	}
+	want := map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "strict-origin-when-cross-origin",
+		"X-Frame-Options":        "SAMEORIGIN",
+	}
+	for name, v := range want {
+		if got := h.Get(name); got != v {
+			t.Errorf("%s = %q, want %q", name, got, v)
+		}
+	}
+	hsts := h.Get("Strict-Transport-Security")
+	switch {
+	case https && !strings.HasPrefix(hsts, "max-age="):
+		t.Errorf("Strict-Transport-Security = %q over https, want max-age=…", hsts)
+	case !https && hsts != "":
+		t.Errorf("Strict-Transport-Security = %q over plain http, want none", hsts)
+	}
+}
+
+// mediaType is the Content-Type without parameters, and its charset.
+func mediaType(t *testing.T, r reply) (mt, charset string) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("Content-Type %q: %v", r.Header.Get("Content-Type"), err)
+	}
+	return mt, strings.ToLower(params["charset"])
+}
+
+// assertNoInlineCode checks a page obeys its own CSP: every script is an
+// external file and nothing carries inline style or event handlers.
+func assertNoInlineCode(t *testing.T, doc *goquery.Document) {
+	t.Helper()
+	doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, ok := s.Attr("src"); !ok || src == "" || strings.TrimSpace(s.Text()) != "" {
+			t.Errorf("inline script (blocked by the CSP): %q", s.Text())
+		}
+	})
+	if n := doc.Find("style, [style]").Length(); n > 0 {
+		t.Errorf("%d inline styles (blocked by the CSP)", n)
+	}
+	doc.Find("*").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range s.Nodes[0].Attr {
+			if strings.HasPrefix(a.Key, "on") {
+				t.Errorf("<%s %s=…>: inline event handler (blocked by the CSP)", goquery.NodeName(s), a.Key)
+			}
+		}
+	})
+}
