@@ -156,7 +156,7 @@ func TestAPIRunDemoAndFetchTrace(t *testing.T) {
 	}{
 		{id: "request-echo", body: `{"message":"hi"}`,
 			wantOutput: map[string]any{"message": "hi", "method": "POST", "path": "/api/v1/demos/request-echo"},
-			wantSpans:  []string{"read the request", "build the reply", "middleware json only"}},
+			wantSpans:  []string{"read the request", "build the reply", "json only"}},
 		{id: "slow-step", body: `{"delay_ms":0}`,
 			wantOutput: map[string]any{"delay_ms": float64(0), "member": "Ada Lovelace · Gold · 48,210 miles"},
 			wantSpans:  []string{"validate input", "GET loyalty service /members/M-1042", "format the reply"}},

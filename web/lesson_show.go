@@ -20,6 +20,7 @@ func (s *Server) pageMeta(csrf, title string) view.Page {
 		ChromaCSS: s.assets.URL("chroma.css"),
 		JS:        s.assets.URL("app.js"),
 		Icon:      s.assets.URL("favicon.svg"),
+		Theme:     s.assets.URL("theme.js"),
 	}
 }
 

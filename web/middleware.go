@@ -97,10 +97,9 @@ func (s *Server) serverTiming(traceID string, start time.Time) string {
 }
 
 // traced wraps a middleware so the part it runs before handing on to the
-// next one shows up as a span named "middleware <name>".
+// next one shows up as a span of kind middleware.
 func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 	key := "span:" + name
-	spanName := "middleware " + name
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		h := mw(func(c echo.Context) error {
 			if sp, ok := c.Get(key).(trace.Span); ok {
@@ -109,7 +108,7 @@ func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc
 			return next(c)
 		})
 		return func(c echo.Context) error {
-			_, span := s.tracer.Start(c.Request().Context(), spanName, trace.WithAttributes(kindAttr(ertrace.KindMiddleware)))
+			_, span := s.tracer.Start(c.Request().Context(), name, trace.WithAttributes(kindAttr(ertrace.KindMiddleware)))
 			c.Set(key, span)
 			err := h(c)
 			if span.IsRecording() {

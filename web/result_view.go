@@ -96,6 +96,8 @@ func (s *Server) waterfallView(t ertrace.Trace) view.Waterfall {
 // formatDuration shows a duration with sensible precision for a waterfall.
 func formatDuration(d time.Duration) string {
 	switch {
+	case d < 100*time.Microsecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
 	case d < time.Millisecond:
 		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
 	case d < time.Second:
@@ -136,7 +138,7 @@ func exchangeView(c echo.Context, status int) view.Exchange {
 	h := res.Header().Clone()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	x.Response.Headers = headerLines(h, false)
-	x.Size = "body: this panel"
+	x.Size = "HTML: this panel"
 	return x
 }
 

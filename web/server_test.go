@@ -464,14 +464,14 @@ func TestDemoFragment(t *testing.T) {
 		{
 			id: "request-echo", form: url.Values{"message": {"hello there"}},
 			wantOutput:    "The server got your message: hello there",
-			wantSpanNames: []string{"POST /demos/:id", "middleware csrf", "middleware visitor cookie", "handler request-echo", "read the request", "build the reply"},
+			wantSpanNames: []string{"POST /demos/:id", "csrf", "visitor cookie", "handler request-echo", "read the request", "build the reply"},
 			wantKinds:     []string{"server", "middleware", "handler", "internal"},
 			wantTiming:    []string{"middleware;dur=", "handler;dur=", "render;dur=", "total;dur="},
 		},
 		{
 			id: "slow-step", form: url.Values{"delay_ms": {"0"}},
 			wantOutput:    "Ada Lovelace",
-			wantSpanNames: []string{"POST /demos/:id", "middleware body limit", "handler slow-step", "validate input", "GET loyalty service /members/M-1042", "format the reply"},
+			wantSpanNames: []string{"POST /demos/:id", "body limit", "handler slow-step", "validate input", "GET loyalty service /members/M-1042", "format the reply"},
 			wantKinds:     []string{"server", "middleware", "handler", "internal"},
 			wantTiming:    []string{"middleware;dur=", "handler;dur=", "internal;dur=", "total;dur="},
 		},

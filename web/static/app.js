@@ -31,10 +31,6 @@
     try { localStorage.setItem(THEME_KEY, root.dataset.theme); } catch (_) { /* storage off: this page only */ }
     syncThemeButtons();
   }
-  try {
-    const stored = localStorage.getItem(THEME_KEY);
-    if (stored === 'light' || stored === 'dark') root.dataset.theme = stored;
-  } catch (_) { /* storage off: follow the OS */ }
   darkOS.addEventListener('change', syncThemeButtons);
 
   // ---------- helpers ----------

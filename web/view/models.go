@@ -17,6 +17,7 @@ type Page struct {
 	ChromaCSS   string
 	JS          string
 	Icon        string
+	Theme       string
 }
 
 // Home is the curriculum page.
