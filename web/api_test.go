@@ -104,8 +104,12 @@ func TestAPIListDemos(t *testing.T) {
 		{id: "request-echo", wantTitle: "Send a request", wantParam: "message", wantKind: "text", wantDefault: "Hello, server!"},
 		{id: "slow-step", wantTitle: "Find the slow step", wantParam: "delay_ms", wantKind: "number", wantDefault: "400", wantRange: []int{0, 2000}},
 	}
-	if len(got.Demos) != len(tests) {
-		t.Errorf("%d demos, want %d", len(got.Demos), len(tests))
+	// Every listed demo's page exists and holds its panel.
+	for _, d := range got.Demos {
+		page := newClient(t, srv).get(d.Lesson, nil)
+		if page.StatusCode != http.StatusOK || !strings.Contains(page.text, `id="demo-`+d.ID+`"`) {
+			t.Errorf("demo %q: GET %s: status %d, panel present: %v", d.ID, d.Lesson, page.StatusCode, strings.Contains(page.text, `id="demo-`+d.ID+`"`))
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {

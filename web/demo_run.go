@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,7 @@ func (s *Server) execDemo(c echo.Context, d *demo, raw map[string]string) *demoR
 	run.params = params
 	run.out, run.err = d.Run(ctx, demoInput{Params: params, Visitor: visitorID(c), Request: c})
 	if run.err != nil {
+		run.err = sandboxError(run.err)
 		span.SetStatus(codes.Error, run.err.Error())
 	}
 	return run
@@ -79,8 +81,17 @@ func (s *Server) runDemoForm(c echo.Context) error {
 	run := s.execDemo(c, d, raw)
 	status := run.status()
 	result := s.resultView(c, run, status)
+	if d.Permalink != nil && run.err == nil {
+		link := d.Permalink(run.params)
+		if cur, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && strings.HasPrefix(link, cur.Path+"?") {
+			c.Response().Header().Set("HX-Push-Url", link)
+		}
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "2")
+	}
 	return s.render(c, status, view.DemoResult(result), func() templ.Component {
-		return s.lessonView(csrfToken(c), d.Lesson, map[string]*view.Result{d.ID: &result}, map[string]map[string]string{d.ID: run.params})
+		return s.demoPage(csrfToken(c), d, &result, run.params)
 	})
 }
 
@@ -96,6 +107,10 @@ func (s *Server) runDemoJSON(c echo.Context) error {
 	}
 	run := s.execDemo(c, d, raw)
 	if run.err != nil {
+		var he *echo.HTTPError
+		if errors.As(run.err, &he) {
+			return he
+		}
 		return echo.NewHTTPError(run.status(), run.err.Error())
 	}
 	t, _ := s.currentTrace(c)
@@ -165,7 +180,7 @@ func (s *Server) listDemos(c echo.Context) error {
 	}
 	out := make([]demoJSON, 0, len(s.demos.order))
 	for _, d := range s.demos.order {
-		dj := demoJSON{ID: d.ID, Title: d.Title, Lesson: "/lessons/" + d.Lesson, Run: "POST /api/v1/demos/" + d.ID, Params: []paramJSON{}}
+		dj := demoJSON{ID: d.ID, Title: d.Title, Lesson: d.page(), Run: "POST /api/v1/demos/" + d.ID, Params: []paramJSON{}}
 		for _, p := range d.Params {
 			pj := paramJSON{Name: p.Name, Kind: p.Kind, Default: p.Default, Hint: p.Hint, Options: p.Options}
 			if p.Kind == "number" {
@@ -212,4 +227,24 @@ func (s *Server) baseURL(c echo.Context) string {
 		return strings.TrimSuffix(s.cfg.BaseURL, "/")
 	}
 	return c.Scheme() + "://" + c.Request().Host
+}
+
+// page is where a demo's panel lives: its lesson, or its own page.
+func (d *demo) page() string {
+	if d.Lesson == "" {
+		return "/" + d.ID
+	}
+	return "/lessons/" + d.Lesson
+}
+
+// demoPage is the full page a demo's form lands on without the
+// partial-update script: its lesson (or its own page) with the result in
+// place.
+func (s *Server) demoPage(csrf string, d *demo, result *view.Result, values map[string]string) templ.Component {
+	if d.Lesson == "" {
+		panel := s.demoView(csrf, d, values)
+		panel.Result = result
+		return view.ConsolePage(view.Console{Page: s.pageMeta(csrf, d.Title), Panel: panel})
+	}
+	return s.lessonView(csrf, d.Lesson, map[string]*view.Result{d.ID: result}, map[string]map[string]string{d.ID: values})
 }

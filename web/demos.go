@@ -22,6 +22,11 @@ type demo struct {
 	Button      string
 	Params      []param
 	Run         func(ctx context.Context, in demoInput) (demoOutput, error)
+	// SQLTools adds the console's Reset and Download buttons to the panel.
+	SQLTools bool
+	// Permalink, when set, is the address that reopens a run's input in
+	// its own page (the SQL console keeps the query in the URL).
+	Permalink func(params map[string]string) string
 }
 
 // param describes one demo parameter: how to ask for it and what values
@@ -29,7 +34,7 @@ type demo struct {
 type param struct {
 	Name    string
 	Label   string
-	Kind    string // text, number, select, textarea
+	Kind    string // text, number, select, textarea, checkbox
 	Default string
 	Hint    string
 	Options []string
@@ -87,6 +92,15 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 	return newDemoRegistry(
 		s.demoRequestEcho(),
 		s.demoSlowStep(),
+		s.sqlDemo("sql", "", "SQL console",
+			"Your own copy of the demo database: the airline's flights, members and bookings, the shop's products and orders.",
+			"SELECT flight_no, origin, destination, departs_at, miles_price\nFROM flights\nWHERE origin = 'LHR'\nORDER BY departs_at\nLIMIT 10;"),
+		s.sqlDemo("sql-select", "sql-basics", "Ask the flights table",
+			"Which flights leave London Heathrow first? Edit the query and run it again.",
+			"SELECT flight_no, origin, destination, departs_at\nFROM flights\nWHERE origin = 'LHR'\nORDER BY departs_at\nLIMIT 10;"),
+		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
+			"A new member joins, spends some miles, then a bug tries to make the balance negative.",
+			"INSERT INTO members (name, email, tier, miles, joined_on)\nVALUES ('Grace Hopper', 'grace@example.com', 'gold', 1000, '2026-11-21');\n\nUPDATE members SET miles = miles - 400 WHERE email = 'grace@example.com';\n\nSELECT id, name, tier, miles FROM members WHERE email = 'grace@example.com';\n\nUPDATE members SET miles = -5 WHERE email = 'grace@example.com';"),
 	)
 }
 
@@ -123,6 +137,15 @@ func (d *demo) validate(raw map[string]string) (map[string]string, error) {
 				return nil, &paramError{fmt.Sprintf("%s: must be between %d and %d", p.Name, p.Min, p.Max)}
 			}
 			v = strconv.Itoa(n)
+		case "checkbox":
+			switch strings.ToLower(v) {
+			case "on", "true", "1", "yes":
+				v = "on"
+			case "", "off", "false", "0", "no":
+				v = "off"
+			default:
+				return nil, &paramError{fmt.Sprintf("%s: must be on or off", p.Name)}
+			}
 		case "select":
 			if !slices.Contains(p.Options, v) {
 				return nil, &paramError{fmt.Sprintf("%s: must be one of %s", p.Name, strings.Join(p.Options, ", "))}

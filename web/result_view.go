@@ -43,7 +43,12 @@ func (s *Server) resultView(c echo.Context, run *demoRun, status int) view.Resul
 		Curl:   s.curlFor(c, run.demo, run.params),
 	}
 	if run.err != nil {
-		r.Notice = &view.Notice{Level: "error", Title: http.StatusText(status) + ".", Text: run.err.Error()}
+		msg := run.err.Error()
+		var he *echo.HTTPError
+		if errors.As(run.err, &he) {
+			msg = fmt.Sprint(he.Message)
+		}
+		r.Notice = &view.Notice{Level: "error", Title: http.StatusText(status) + ".", Text: msg}
 	}
 	t, _ := s.currentTrace(c)
 	r.Trace = s.waterfallView(t)

@@ -28,11 +28,18 @@ func (s *Server) routes() {
 	pages.GET("/", s.showHome)
 	pages.GET("/lessons/:slug", s.showLesson)
 	pages.POST("/demos/:id", s.runDemoForm)
+	pages.GET("/sql", s.showConsole)
+	pages.GET("/sql/schema", s.showSchema)
+	pages.POST("/sql/reset", s.resetSQL)
+	pages.GET("/sql/download", s.downloadSQL)
 
 	api := e.Group("/api/v1", s.traced("visitor cookie", s.identifyVisitor), s.traced("json only", s.requireJSON))
 	api.GET("/demos", s.listDemos)
 	api.POST("/demos/:id", s.runDemoJSON)
 	api.GET("/traces/:id", s.showTraceJSON)
+	api.POST("/sql", s.runSQLJSON)
+	api.POST("/sql/reset", s.resetSQLJSON)
+	api.GET("/sql/schema", s.showSchemaJSON)
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/engineroom/engineroom/content"
+	"github.com/engineroom/engineroom/playground/sandbox"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
 
@@ -39,6 +40,9 @@ type Config struct {
 	Static fs.FS
 	// RequestTimeout bounds each request's context (default 10s).
 	RequestTimeout time.Duration
+	// Sandbox configures the visitors' SQL sandboxes; zero values take the
+	// sandbox package's defaults. Its Tracer is set by New.
+	Sandbox sandbox.Options
 }
 
 // Server is Engine Room's HTTP handler and the engines behind it.
@@ -54,6 +58,7 @@ type Server struct {
 	assets  *assets
 	code    *highlighter
 	pages   map[string][]byte
+	sql     *sandbox.Manager
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -77,11 +82,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("web: making a cookie key: %w", err)
 		}
 	}
+	// The sandbox manager comes first: SQLite's process-wide heap limit can
+	// only be set before any database is opened.
+	sandboxOpts := cfg.Sandbox
 	lib, err := content.Load(cfg.Content)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	tp, err := ertrace.NewProvider(ctx, ertrace.Options{ServiceName: "engineroom", OTLPEndpoint: cfg.OTLPEndpoint})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	sandboxOpts.Tracer = tp.Tracer("github.com/engineroom/engineroom/playground/sandbox")
+	sql, err := sandbox.New(sandboxOpts)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
@@ -100,6 +113,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		visitor: newVisitorSigner(cfg.Secret),
 		assets:  a,
 		code:    code,
+		sql:     sql,
 	}
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {
@@ -132,7 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
-	return errors.Join(s.traces.Shutdown(ctx))
+	return errors.Join(s.sql.Close(), s.traces.Shutdown(ctx))
 }
 
 // ipExtractor trusts the named proxy header when configured and the peer

@@ -68,6 +68,7 @@ type Demo struct {
 	Button      string
 	Fields      []Field
 	Result      *Result
+	SQLTools    bool
 }
 
 // Field is one input of a demo form.
@@ -154,4 +155,10 @@ type SpanRow struct {
 type Attr struct {
 	Key   string
 	Value string
+}
+
+// Console is the SQL console page.
+type Console struct {
+	Page
+	Panel Demo
 }

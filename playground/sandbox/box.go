@@ -1,0 +1,231 @@
+package sandbox
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// sandboxDSN opens a private in-memory database in SQLite's defensive mode
+// (SQLITE_DBCONFIG_DEFENSIVE: no writable_schema, no journal_mode=OFF, no
+// direct writes to shadow tables).
+const sandboxDSN = "file::memory:?_defensive=1"
+
+// box is one visitor's sandbox: its own *sql.DB with one pinned connection.
+type box struct {
+	id   string
+	elem *list.Element // in Manager.lru; guarded by Manager.mu
+
+	// lastUsed is guarded by Manager.mu.
+	lastUsed time.Time
+
+	// mu is held for the whole of every operation on the sandbox; a second
+	// caller that cannot take it gets ErrBusy.
+	mu sync.Mutex
+	// dead is set once the box left the Manager; a caller that raced with
+	// the eviction looks the visitor up again.
+	dead atomic.Bool
+
+	// The fields below are guarded by mu.
+	db       *sql.DB
+	conn     *sql.Conn
+	deny     *denial
+	total    int64 // total_changes() of conn, for rows-affected counts
+	recycled bool  // it replaces an evicted sandbox and nobody was told yet
+}
+
+// open clones the template into a fresh private database and applies the
+// guards. The box must be locked and closed.
+func (b *box) open(ctx context.Context, template []byte) (err error) {
+	db, err := sql.Open("sqlite", sandboxDSN)
+	if err != nil {
+		return fmt.Errorf("sandbox: opening database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sandbox: opening connection: %w", err)
+	}
+	if err := deserialize(conn, template); err != nil {
+		conn.Close()
+		return err
+	}
+	deny := &denial{}
+	if err := guard(ctx, conn, deny); err != nil {
+		conn.Close()
+		return err
+	}
+	b.db, b.conn, b.deny, b.total = db, conn, deny, 0
+	return nil
+}
+
+// deserialize replaces the main database of conn with a copy of image.
+func deserialize(conn *sql.Conn, image []byte) error {
+	err := conn.Raw(func(dc any) error {
+		d, ok := dc.(interface{ Deserialize([]byte) error })
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot deserialize", dc)
+		}
+		return d.Deserialize(image)
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox: cloning template: %w", err)
+	}
+	return nil
+}
+
+// close releases the database; the box must be locked.
+func (b *box) close() error {
+	if b.db == nil {
+		return nil
+	}
+	err := errors.Join(b.conn.Close(), b.db.Close())
+	b.db, b.conn, b.deny = nil, nil, nil
+	return err
+}
+
+// lease is a sandbox held exclusively by one operation, together with one
+// of the global slots.
+type lease struct {
+	m        *Manager
+	b        *box
+	recycled bool // the sandbox replaces one that was evicted
+	created  bool // the sandbox was created by this acquire
+}
+
+// acquire returns visitor's sandbox, locked and created if needed, and a
+// global slot. It fails fast with ErrBusy when the visitor already has an
+// operation running, and with ErrSaturated when no slot frees up within
+// QueueWait.
+func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
+	if visitor == "" {
+		return nil, fmt.Errorf("%w: no visitor id", ErrInvalidInput)
+	}
+	for {
+		b, victims, err := m.lookup(visitor)
+		m.closeLater(victims)
+		if err != nil {
+			return nil, err
+		}
+		if !b.mu.TryLock() {
+			if b.dead.Load() {
+				continue
+			}
+			m.stats.busy.Add(1)
+			return nil, ErrBusy
+		}
+		if b.dead.Load() {
+			b.mu.Unlock()
+			continue
+		}
+		if err := m.takeSlot(ctx); err != nil {
+			m.discardUnopened(b)
+			b.mu.Unlock()
+			return nil, err
+		}
+		created := b.db == nil
+		if created {
+			if err := m.create(ctx, b); err != nil {
+				<-m.slots
+				m.discardUnopened(b)
+				b.mu.Unlock()
+				return nil, err
+			}
+		}
+		l := &lease{m: m, b: b, recycled: b.recycled, created: created}
+		b.recycled = false
+		return l, nil
+	}
+}
+
+// release gives the slot and the sandbox back. Since the operation may
+// have grown the sandbox, it also drops idle sandboxes if SQLite's heap
+// nears its limit.
+func (l *lease) release() {
+	<-l.m.slots
+	l.m.mu.Lock()
+	l.b.lastUsed = l.m.opts.Now()
+	victims := l.m.makeRoom(l.b)
+	l.m.mu.Unlock()
+	l.b.mu.Unlock()
+	l.m.closeLater(victims)
+}
+
+func (m *Manager) takeSlot(ctx context.Context) error {
+	select {
+	case m.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(m.opts.QueueWait)
+	defer t.Stop()
+	select {
+	case m.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		m.stats.saturated.Add(1)
+		return ErrSaturated
+	case <-ctx.Done():
+		return fmt.Errorf("sandbox: waiting for a free slot: %w", ctx.Err())
+	}
+}
+
+// create opens the sandbox of a new box, within the client's creation
+// budget, then makes room for it among the others.
+func (m *Manager) create(ctx context.Context, b *box) error {
+	m.mu.Lock()
+	allowed := m.buckets.allow(clientFrom(ctx), m.opts.Now())
+	m.mu.Unlock()
+	if !allowed {
+		m.stats.rateLimited.Add(1)
+		return ErrRateLimited
+	}
+	ctx, span := m.opts.Tracer.Start(ctx, "sandbox create", trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attribute.Int("sandbox.template_bytes", len(m.template)),
+			attribute.Bool("sandbox.recycled", b.recycled)))
+	defer span.End()
+	spare, err := m.openBox(ctx, b)
+	span.SetAttributes(attribute.Bool("sandbox.spare", spare))
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		return err
+	}
+	m.stats.created.Add(1)
+	m.mu.Lock()
+	victims := m.makeRoom(b)
+	m.mu.Unlock()
+	m.closeLater(victims)
+	return nil
+}
+
+// discardUnopened removes a box whose sandbox was never created, so failed
+// attempts (rate limited, saturated) leave nothing behind.
+func (m *Manager) discardUnopened(b *box) {
+	if b.db != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.boxes[b.id] == b {
+		m.remove(b)
+		if b.recycled {
+			m.evicted.add(b.id)
+		}
+	}
+}

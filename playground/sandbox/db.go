@@ -1,0 +1,79 @@
+package sandbox
+
+import (
+	"context"
+	"sync"
+)
+
+// DB is a visitor's sandbox handed to application code (a demo's back end)
+// by With or WithPair. Every call runs under the sandbox's guards and is
+// traced as a client span whose attributes include the bound parameters
+// (db.query.parameter.<index>). A DB is valid only during the callback it
+// was passed to; its methods may be called from several goroutines, one
+// call at a time.
+type DB struct {
+	mu       sync.Mutex
+	r        *runner
+	recycled bool
+}
+
+// QueryResult is the output of DB.Query: the display form that Run also
+// returns, plus the raw values for application code.
+type QueryResult struct {
+	Statement
+	// Values holds the same rows as Statement.Rows, each cell an int64,
+	// float64, string, []byte or nil.
+	Values [][]any
+}
+
+// Query runs one statement with bound args and returns its rows (at most
+// 500). A failed statement returns its *StmtError.
+func (d *DB) Query(ctx context.Context, query string, args ...any) (*QueryResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.r.values, d.r.raw = true, nil
+	st := d.r.statement(ctx, query, false, args...)
+	res := &QueryResult{Statement: st, Values: d.r.raw}
+	d.r.values, d.r.raw = false, nil
+	if st.Error != nil {
+		return res, st.Error
+	}
+	return res, nil
+}
+
+// Exec runs one statement with bound args and returns how many rows it
+// inserted, updated or deleted. A failed statement returns its *StmtError.
+func (d *DB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.r.statement(ctx, query, false, args...)
+	if st.Error != nil {
+		return 0, st.Error
+	}
+	return st.RowsAffected, nil
+}
+
+// Recycled reports whether the visitor's previous sandbox had been dropped
+// (so their earlier changes are gone) and this is the first call to tell.
+func (d *DB) Recycled() bool {
+	return d.recycled
+}
+
+// With runs fn with the visitor's sandbox, creating it on first use. It
+// holds the sandbox and one global slot for the whole callback, so the
+// visitor's other requests get ErrBusy meanwhile (fn must not call Run for
+// the same visitor). The ctx passed to fn carries the QueryTimeout deadline;
+// a transaction fn leaves open is rolled back. fn's error is returned as is.
+func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.Context, db *DB) error) error {
+	l, err := m.acquire(ctx, visitor)
+	if err != nil {
+		return err
+	}
+	defer l.release()
+	db := &DB{r: m.runner(ctx, l.b.conn, l.b.deny, l.b.total), recycled: l.recycled}
+	defer func() { l.b.total = db.r.total }()
+	ctx, cancel := context.WithTimeout(ctx, m.opts.QueryTimeout)
+	defer cancel()
+	defer db.r.rollback()
+	return fn(ctx, db)
+}

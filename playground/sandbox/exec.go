@@ -1,0 +1,200 @@
+package sandbox
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// runner executes statements on one sandbox connection and keeps the
+// output budget of one Run or one With.
+type runner struct {
+	parent  context.Context // the caller's context, without the time limit
+	conn    *sql.Conn
+	deny    *denial
+	tracer  trace.Tracer
+	timeout time.Duration
+	attrs   []attribute.KeyValue // added to every span
+	bytes   int                  // output produced so far
+	full    bool                 // output reached maxResultBytes
+	total   int64                // total_changes() after the last statement
+	values  bool                 // keep raw values (for DB.Query)
+	raw     [][]any
+}
+
+// runner starts a runner on conn, whose total_changes() is total.
+func (m *Manager) runner(parent context.Context, conn *sql.Conn, deny *denial, total int64) *runner {
+	return &runner{parent: parent, conn: conn, deny: deny, tracer: m.opts.Tracer, timeout: m.opts.QueryTimeout, total: total}
+}
+
+// changes returns changes() and total_changes() of the connection. They
+// are read outside the submission's deadline: they answer instantly.
+func (r *runner) changes() (total int64, last int64) {
+	err := r.conn.QueryRowContext(context.Background(), "SELECT total_changes(), changes()").Scan(&total, &last)
+	if err != nil {
+		return r.total, 0
+	}
+	return total, last
+}
+
+// statement runs one statement with optional bound args, traced as a
+// client span, and reads at most maxRows rows of output.
+func (r *runner) statement(ctx context.Context, src string, plan bool, args ...any) (st Statement) {
+	st.SQL = src
+	kw := firstKeyword(src)
+	ctx, span := r.tracer.Start(ctx, spanName(kw), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(r.attrs...),
+		trace.WithAttributes(
+			attribute.String("db.system", "sqlite"),
+			attribute.String("db.system.name", "sqlite"),
+			attribute.String("db.query.text", clip(src, maxCellBytes)),
+			attribute.String("db.operation.name", kw),
+		))
+	defer span.End()
+	for i, a := range args {
+		span.SetAttributes(attribute.String(fmt.Sprintf("db.query.parameter.%d", i), clip(fmt.Sprint(a), 256)))
+	}
+	start := time.Now()
+	defer func() {
+		st.ElapsedMS = ms(time.Since(start))
+		span.SetAttributes(
+			attribute.Int("db.response.returned_rows", len(st.Rows)),
+			attribute.Int64("db.response.rows_affected", st.RowsAffected),
+		)
+		if st.Truncated {
+			span.SetAttributes(attribute.Bool("db.response.truncated", true))
+		}
+		if e := st.Error; e != nil {
+			span.SetAttributes(attribute.String("error.type", e.Name),
+				attribute.String("db.response.status_code", fmt.Sprint(e.Code)))
+			span.RecordError(e)
+			span.SetStatus(codes.Error, e.Message)
+		}
+	}()
+	if reason := refusedKeyword(kw); reason != "" {
+		st.Error = refusedError(reason)
+		return st
+	}
+	if plan && planned(kw) {
+		st.Plan = r.plan(ctx, src)
+	}
+	r.deny.clear()
+	rows, err := r.conn.QueryContext(ctx, src, args...)
+	if err == nil {
+		err = r.read(rows, &st)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		st.Error = stmtError(r.parent, ctx, err, r.deny, r.timeout)
+		// A failed statement may still have counted changes (a trigger's,
+		// say): start the next count from the connection's figure.
+		r.total, _ = r.changes()
+		return st
+	}
+	total, last := r.changes()
+	if total != r.total {
+		st.RowsAffected = last
+	}
+	r.total = total
+	return st
+}
+
+// read collects rows into st within the row and size caps.
+func (r *runner) read(rows *sql.Rows, st *Statement) error {
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	st.Columns = cols
+	if len(cols) == 0 {
+		return rows.Err()
+	}
+	for _, c := range cols {
+		r.bytes += len(c)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if len(st.Rows) == maxRows {
+			st.Truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		row := make([]Cell, len(vals))
+		n := 0
+		for i, v := range vals {
+			row[i] = cell(v)
+			n += len(row[i].Text) + 8
+		}
+		if r.bytes+n > maxResultBytes {
+			st.Truncated, r.full = true, true
+			break
+		}
+		r.bytes += n
+		st.Rows = append(st.Rows, row)
+		if r.values {
+			r.raw = append(r.raw, append([]any(nil), vals...))
+		}
+	}
+	return rows.Err()
+}
+
+// plan returns the EXPLAIN QUERY PLAN tree of src, or nil if SQLite has
+// none for it.
+func (r *runner) plan(ctx context.Context, src string) []PlanNode {
+	rows, err := r.conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+src)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var ids, parents []int
+	var details []string
+	for rows.Next() && len(ids) < maxRows {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return nil
+		}
+		ids, parents, details = append(ids, id), append(parents, parent), append(details, detail)
+	}
+	if rows.Err() != nil {
+		return nil
+	}
+	return buildPlan(ids, parents, details)
+}
+
+// rollback ends a transaction the statements left open and reports
+// whether there was one.
+func (r *runner) rollback() bool {
+	_, err := r.conn.ExecContext(context.Background(), "ROLLBACK")
+	return err == nil
+}
+
+// planned reports statements EXPLAIN QUERY PLAN has something to say about.
+func planned(kw string) bool {
+	switch kw {
+	case "SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "REPLACE":
+		return true
+	}
+	return false
+}
+
+// spanName names a statement's span after its first keyword.
+func spanName(kw string) string {
+	if kw == "" {
+		return "SQL"
+	}
+	return kw
+}

@@ -1,0 +1,232 @@
+// Package sandbox gives every visitor a private SQLite database cloned from
+// the demo data, and runs their SQL under SQLite's "Defense against the dark
+// arts" guards: an authorizer, size and time limits, output caps, one query
+// at a time per visitor and a global cap on running queries.
+//
+// Sandboxes live in memory only. They are created on first use, dropped
+// after an idle timeout or when the least recently used one must make room,
+// and a visitor who comes back after that gets a fresh copy and a notice
+// (Result.Recycled).
+package sandbox
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// Errors returned by Manager methods. SQL errors are not among them: those
+// are reported per statement in Statement.Error.
+var (
+	ErrInvalidInput      = errors.New("sandbox: invalid input")
+	ErrTooLarge          = errors.New("sandbox: input too large")
+	ErrTooManyStatements = errors.New("sandbox: too many statements")
+	ErrBusy              = errors.New("sandbox: another query of this visitor is still running")
+	ErrSaturated         = errors.New("sandbox: too many queries running, try again shortly")
+	ErrRateLimited       = errors.New("sandbox: too many new sandboxes from this client")
+	ErrClosed            = errors.New("sandbox: manager closed")
+)
+
+// Options configures a Manager. Zero values mean the documented default.
+type Options struct {
+	// MaxSandboxes caps how many sandboxes exist at once; the least
+	// recently used idle one is dropped to make room. Default 400.
+	MaxSandboxes int
+	// IdleTimeout drops a sandbox nobody used for this long. Default 30m.
+	IdleTimeout time.Duration
+	// MaxConcurrent caps queries running at once across all visitors.
+	// Default 2 × GOMAXPROCS.
+	MaxConcurrent int
+	// QueueWait is how long a query waits for a free slot before
+	// ErrSaturated. Default 250ms.
+	QueueWait time.Duration
+	// QueryTimeout is the wall-clock budget of one Run (all its statements)
+	// or one With callback. Default 2s.
+	QueryTimeout time.Duration
+	// HeapLimit is SQLite's process-wide hard heap limit in bytes. It is
+	// process-wide: the last Manager created sets it. Default 768 MiB;
+	// negative leaves the limit alone.
+	HeapLimit int64
+	// CreationsPerMinute is how many sandboxes one client (see
+	// ContextWithClient) may create per minute once its burst is spent.
+	// Default 60; negative means no limit.
+	CreationsPerMinute int
+	// CreationBurst is how many sandboxes a client may create at once.
+	// A whole class often shares one address, so the default is generous:
+	// 200. The LRU cap still bounds the total.
+	CreationBurst int
+	// Spares is how many sandboxes are kept cloned in advance, so a new
+	// visitor does not wait for a clone. Default 2; negative means none.
+	Spares int
+	// Tracer records a span per statement. Default: a no-op tracer.
+	Tracer trace.Tracer
+	// Now is the clock for idle timeouts and rate limits. Default time.Now.
+	Now func() time.Time
+
+	// template, when set, is used instead of building the demo image.
+	template []byte
+}
+
+func (o *Options) defaults() {
+	if o.MaxSandboxes <= 0 {
+		o.MaxSandboxes = 400
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 30 * time.Minute
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+	}
+	if o.QueueWait <= 0 {
+		o.QueueWait = 250 * time.Millisecond
+	}
+	if o.QueryTimeout <= 0 {
+		o.QueryTimeout = 2 * time.Second
+	}
+	if o.HeapLimit == 0 {
+		o.HeapLimit = 768 << 20
+	}
+	if o.CreationsPerMinute == 0 {
+		o.CreationsPerMinute = 60
+	}
+	if o.CreationBurst <= 0 {
+		o.CreationBurst = 200
+	}
+	if o.Spares == 0 {
+		o.Spares = 2
+	}
+	if o.Tracer == nil {
+		o.Tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Manager owns the template image and every visitor's sandbox.
+type Manager struct {
+	opts      Options
+	template  []byte
+	buildTime time.Duration
+	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
+	memory    memProbe
+	slots     chan struct{}
+
+	mu      sync.Mutex
+	closed  bool
+	boxes   map[string]*box
+	lru     *list.List // of *box, most recently used first
+	evicted *idSet
+	buckets *limiter
+
+	stats struct {
+		created, evictedIdle, evictedLRU, evictedMemory atomic.Uint64
+		busy, saturated, rateLimited                    atomic.Uint64
+	}
+
+	spare      chan *box     // sandboxes cloned in advance, owned by nobody
+	refillKick chan struct{} // asks the refill goroutine to top up
+	refillDone chan struct{}
+
+	closers sync.WaitGroup // closes of evicted sandboxes, waited for by Close
+	closing atomic.Int64   // evicted sandboxes not closed yet
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New builds the demo template image and starts the janitor that drops idle
+// sandboxes and the goroutine that keeps spare sandboxes ready. Call it
+// before anything else in the process opens an SQLite database, or the heap
+// limit cannot be enforced (see Stats.HeapLimit).
+func New(opts Options) (*Manager, error) {
+	opts.defaults()
+	m := &Manager{
+		opts:       opts,
+		slots:      make(chan struct{}, opts.MaxConcurrent),
+		boxes:      make(map[string]*box),
+		lru:        list.New(),
+		evicted:    newIDSet(max(4*opts.MaxSandboxes, 1024)),
+		buckets:    newLimiter(opts.CreationsPerMinute, opts.CreationBurst),
+		spare:      make(chan *box, max(opts.Spares, 0)),
+		refillKick: make(chan struct{}, 1),
+		refillDone: make(chan struct{}),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if configureSQLite(opts.HeapLimit) {
+		m.heapLimit = opts.HeapLimit
+	}
+	m.template = opts.template
+	if m.template == nil {
+		start := time.Now()
+		image, err := buildTemplate(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		m.template, m.buildTime = image, time.Since(start)
+	}
+	go m.janitor()
+	go m.refill()
+	return m, nil
+}
+
+// janitor drops idle sandboxes until Close.
+func (m *Manager) janitor() {
+	defer close(m.done)
+	every := min(max(m.opts.IdleTimeout/4, time.Second), time.Minute)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			m.sweep()
+		}
+	}
+}
+
+// Close stops the janitor and closes every sandbox, waiting for running
+// queries to finish. Later calls return ErrClosed.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	m.closed = true
+	all := make([]*box, 0, len(m.boxes))
+	for _, b := range m.boxes {
+		all = append(all, b)
+	}
+	clear(m.boxes)
+	m.lru.Init()
+	m.mu.Unlock()
+	close(m.stop)
+	<-m.done
+	<-m.refillDone
+	m.closers.Wait()
+	defer m.memory.close()
+	errs := []error{m.closeSpares()}
+	for _, b := range all {
+		b.mu.Lock()
+		b.dead.Store(true)
+		if err := b.close(); err != nil {
+			errs = append(errs, err)
+		}
+		b.mu.Unlock()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sandbox: closing sandboxes: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package sandbox
+
+import "time"
+
+// Stats is a snapshot of the Manager's state and counters.
+type Stats struct {
+	Sandboxes     int    // sandboxes alive now
+	Spares        int    // sandboxes cloned in advance, ready for new visitors
+	Running       int    // operations holding a global slot now
+	Created       uint64 // sandboxes created (including resets)
+	EvictedIdle   uint64 // dropped after IdleTimeout
+	EvictedLRU    uint64 // dropped to stay under MaxSandboxes
+	EvictedMemory uint64 // dropped because SQLite's heap neared HeapLimit
+	Busy          uint64 // calls refused with ErrBusy
+	Saturated     uint64 // calls refused with ErrSaturated
+	RateLimited   uint64 // calls refused with ErrRateLimited
+	TemplateBytes int    // size of the image every sandbox is cloned from
+	// TemplateBuild is how long building the template took in New.
+	TemplateBuild time.Duration
+	// SQLiteMemory is what SQLite has allocated process-wide, in bytes
+	// (0 when memory statistics are off).
+	SQLiteMemory int64
+	// HeapLimit is the hard heap limit SQLite enforces, 0 if none.
+	HeapLimit int64
+}
+
+// Stats returns current figures.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	n := len(m.boxes)
+	m.mu.Unlock()
+	return Stats{
+		Sandboxes:     n,
+		Spares:        len(m.spare),
+		Running:       len(m.slots),
+		Created:       m.stats.created.Load(),
+		EvictedIdle:   m.stats.evictedIdle.Load(),
+		EvictedLRU:    m.stats.evictedLRU.Load(),
+		EvictedMemory: m.stats.evictedMemory.Load(),
+		Busy:          m.stats.busy.Load(),
+		Saturated:     m.stats.saturated.Load(),
+		RateLimited:   m.stats.rateLimited.Load(),
+		TemplateBytes: len(m.template),
+		TemplateBuild: m.buildTime,
+		SQLiteMemory:  m.memory.used(),
+		HeapLimit:     m.heapLimit,
+	}
+}
