@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/engineroom/engineroom/content"
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
@@ -59,6 +60,7 @@ type Server struct {
 	code    *highlighter
 	pages   map[string][]byte
 	sql     *sandbox.Manager
+	airline *airline.App
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -114,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		assets:  a,
 		code:    code,
 		sql:     sql,
+		airline: airline.New(tp.Tracer("github.com/engineroom/engineroom/playground/airline")),
 	}
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {

@@ -115,15 +115,15 @@ func planRows(nodes []sandbox.PlanNode, depth int, out []view.PlanRow) []view.Pl
 
 // sqlStatementJSON is one statement in the JSON API.
 type sqlStatementJSON struct {
-	SQL          string             `json:"sql"`
-	Columns      []string           `json:"columns"`
-	Rows         [][]sandbox.Cell   `json:"rows"`
-	RowsAffected int64              `json:"rows_affected"`
-	Truncated    bool               `json:"truncated"`
-	ElapsedMS    float64            `json:"elapsed_ms"`
-	Plan         []planJSON         `json:"plan"`
-	Error        *sqlErrorJSON      `json:"error"`
-	NotRun       bool               `json:"not_run,omitempty"`
+	SQL          string           `json:"sql"`
+	Columns      []string         `json:"columns"`
+	Rows         [][]sandbox.Cell `json:"rows"`
+	RowsAffected int64            `json:"rows_affected"`
+	Truncated    bool             `json:"truncated"`
+	ElapsedMS    float64          `json:"elapsed_ms"`
+	Plan         []planJSON       `json:"plan"`
+	Error        *sqlErrorJSON    `json:"error"`
+	NotRun       bool             `json:"not_run,omitempty"`
 }
 
 // planJSON is one step of a query plan with the steps under it.
