@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
@@ -23,6 +24,7 @@ func (s *Server) demoIndexPlan() *demo {
 		ID: "index-plan", Title: "Before and after an index", Lesson: "indexes-and-query-plans",
 		Description: "Ask the same question with and without an index: compare the plans and the times.",
 		Button:      "Compare",
+		Wide:        true,
 		Params: []param{
 			{Name: "question", Label: "Question", Kind: "select", Options: names, Default: names[0]},
 			{Name: "value", Label: "Member id or airport code", Kind: "text", Default: "42", MaxLen: 10,
@@ -43,7 +45,7 @@ func (s *Server) demoIndexPlan() *demo {
 				return demoOutput{}, err
 			}
 			side := func(label string, p airline.PlanRun) view.PlanSide {
-				ps := view.PlanSide{Label: label, Runs: p.Runs, Avg: fmt.Sprintf("%.3f ms", p.AvgMS), Answer: fmt.Sprint(p.Answer)}
+				ps := view.PlanSide{Label: label, Runs: p.Runs, Avg: fmt.Sprintf("%.3f ms", p.AvgMS), Answer: strings.Join(p.Answer, ", ")}
 				for _, d := range p.Plan {
 					ps.Plan = append(ps.Plan, view.PlanRow{Detail: d, Scan: len(d) >= 4 && d[:4] == "SCAN"})
 				}
@@ -80,6 +82,7 @@ func (s *Server) demoNPlusOne() *demo {
 		ID: "n-plus-one", Title: "Recent bookings, two ways", Lesson: "joins-and-n-plus-one",
 		Description: "Load the latest bookings with each member's name: one query per booking, or one JOIN.",
 		Button:      "Load the page",
+		Wide:        true,
 		Params: []param{
 			{Name: "strategy", Label: "How to load", Kind: "select", Options: []string{airline.NPlusOne, airline.Join}, Default: airline.NPlusOne},
 			{Name: "limit", Label: "Bookings", Kind: "number", Default: "20", Min: 1, Max: 100, Hint: "1 to 100."},
@@ -109,6 +112,7 @@ func (s *Server) demoDoubleBooking() *demo {
 		ID: "double-booking", Title: "Two bookings at the same moment", Lesson: "transactions-and-concurrency",
 		Description: "Member 7 gets miles for one flight. Two requests book it at once, on two database connections.",
 		Button:      "Book twice",
+		Wide:        true,
 		Params:      []param{{Name: "mode", Label: "Run the booking", Kind: "select", Options: []string{without, with}, Default: without}},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			var r airline.Race
@@ -122,8 +126,9 @@ func (s *Server) demoDoubleBooking() *demo {
 			}
 			o := view.RaceOutput{
 				Transaction: r.Transaction, Flight: r.FlightNo, Price: miles(r.Price), Start: miles(r.StartMiles),
-				Bookings: r.Bookings, Final: miles(r.FinalMiles), Expected: miles(r.ExpectedMiles),
-				Lost: miles(r.LostMiles), Correct: r.LostMiles == 0,
+				Bookings: r.Bookings, Final: miles(r.FinalMiles), Charged: miles(r.StartMiles - r.FinalMiles),
+				Worth: miles(int64(r.Bookings) * r.Price),
+				Lost:  miles(r.LostMiles), Correct: r.LostMiles == 0,
 			}
 			for _, a := range r.Attempts {
 				ra := view.RaceAttempt{Conn: a.Conn, Saw: miles(a.SawMiles), Booked: a.Booked, Result: "booked", Waited: "—"}
@@ -162,6 +167,7 @@ func (s *Server) demoSQLInjection() *demo {
 		ID: "sql-injection", Title: "Log in", Lesson: "sql-injection",
 		Description: "The airline's login form. Choose how the back end builds its SQL, then try to get in without the password.",
 		Button:      "Log in",
+		Wide:        true,
 		Params: []param{
 			{Name: "username", Label: "Username", Kind: "text", Default: "alice", MaxLen: 200},
 			{Name: "password", Label: "Password", Kind: "text", Default: "alice-demo", MaxLen: 200},

@@ -24,6 +24,9 @@ type demo struct {
 	Run         func(ctx context.Context, in demoInput) (demoOutput, error)
 	// SQLTools adds the console's Reset and Download buttons to the panel.
 	SQLTools bool
+	// Wide gives the front end pane more room than the back end pane, for
+	// outputs such as tables.
+	Wide bool
 	// Permalink, when set, is the address that reopens a run's input in
 	// its own page (the SQL console keeps the query in the URL).
 	Permalink func(params map[string]string) string

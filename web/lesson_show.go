@@ -93,7 +93,7 @@ func (s *Server) lessonView(csrf, slug string, results map[string]*view.Result, 
 func (s *Server) demoView(csrf string, d *demo, values map[string]string) view.Demo {
 	dv := view.Demo{
 		ID: d.ID, Title: d.Title, Description: d.Description,
-		Action: "/demos/" + d.ID, CSRF: csrf, Button: d.Button, SQLTools: d.SQLTools,
+		Action: "/demos/" + d.ID, CSRF: csrf, Button: d.Button, SQLTools: d.SQLTools, Wide: d.Wide,
 	}
 	if dv.Button == "" {
 		dv.Button = "Run it"

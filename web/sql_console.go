@@ -31,6 +31,7 @@ func (s *Server) sqlDemo(id, lesson, title, description, query string) *demo {
 			{Name: "plan", Label: "Show the query plan", Kind: "checkbox", Default: "off"},
 		},
 		SQLTools:  true,
+		Wide:      true,
 		Permalink: func(p map[string]string) string { return "/sql?q=" + url.QueryEscape(p["sql"]) },
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			res, err := s.sql.Run(s.sqlContext(ctx, in.Request), in.Visitor, in.Params["sql"], sandbox.RunOptions{Plan: in.Params["plan"] == "on"})

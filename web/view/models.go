@@ -69,6 +69,7 @@ type Demo struct {
 	Fields      []Field
 	Result      *Result
 	SQLTools    bool
+	Wide        bool
 }
 
 // Field is one input of a demo form.
