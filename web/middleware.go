@@ -46,7 +46,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		sc := span.SpanContext()
 		res.Header().Set("traceresponse", fmt.Sprintf("00-%s-%s-01", sc.TraceID(), sc.SpanID()))
 		res.Before(func() {
-			res.Header().Set("Server-Timing", s.serverTiming(sc.TraceID().String(), start))
+			res.Header().Set("Server-Timing", s.serverTiming(sc.TraceID(), start))
 		})
 		if err := next(c); err != nil {
 			c.Error(err)
@@ -74,23 +74,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 
 // serverTiming sums the finished spans of a trace by kind, for the
 // Server-Timing header browsers show in their network panel.
-func (s *Server) serverTiming(traceID string, start time.Time) string {
+func (s *Server) serverTiming(id trace.TraceID, start time.Time) string {
 	var b strings.Builder
-	if t, ok := s.traces.Store().Get(traceID); ok {
-		sums := map[string]time.Duration{}
-		var order []string
-		for _, sp := range t.Spans {
-			if sp.End.IsZero() || sp.Kind == ertrace.KindServer {
-				continue
-			}
-			if _, seen := sums[sp.Kind]; !seen {
-				order = append(order, sp.Kind)
-			}
-			sums[sp.Kind] += sp.End.Sub(sp.Start)
-		}
-		for _, k := range order {
-			fmt.Fprintf(&b, "%s;dur=%.2f, ", k, float64(sums[k])/1e6)
-		}
+	for _, k := range s.traces.Store().Totals(id) {
+		fmt.Fprintf(&b, "%s;dur=%.2f, ", k.Kind, float64(k.Total)/1e6)
 	}
 	fmt.Fprintf(&b, "total;dur=%.2f", float64(time.Since(start))/1e6)
 	return b.String()

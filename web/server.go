@@ -58,7 +58,7 @@ type Server struct {
 	demos   *demoRegistry
 	assets  *assets
 	code    *highlighter
-	pages   map[string][]byte
+	pages   map[string]prerenderedPage
 	sql     *sandbox.Manager
 	airline *airline.App
 }

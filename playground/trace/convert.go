@@ -38,16 +38,13 @@ func convert(s sdktrace.ReadOnlySpan) Span {
 	if p := s.Parent(); p.IsValid() {
 		sp.ParentID = p.SpanID().String()
 	}
-	var explicit string
 	for _, kv := range attrs {
-		if kv.Key == KindKey {
-			explicit = kv.Value.AsString()
-			continue
+		if kv.Key != KindKey {
+			sp.Attrs = append(sp.Attrs, Attr{Key: string(kv.Key), Value: kv.Value.Emit()})
 		}
-		sp.Attrs = append(sp.Attrs, Attr{Key: string(kv.Key), Value: kv.Value.Emit()})
 	}
 	slices.SortFunc(sp.Attrs, func(a, b Attr) int { return strings.Compare(a.Key, b.Key) })
-	sp.Kind = kindOf(explicit, s.SpanKind(), sp.Attrs)
+	sp.Kind = kindOf(s.SpanKind(), attrs)
 	if st := s.Status(); st.Code == codes.Error {
 		sp.Error = true
 		sp.StatusMsg = st.Description
@@ -57,14 +54,16 @@ func convert(s sdktrace.ReadOnlySpan) Span {
 
 // kindOf names a span's kind: our explicit attribute first, then what the
 // OpenTelemetry semantic conventions say about it.
-func kindOf(explicit string, k trace.SpanKind, attrs []Attr) string {
-	if explicit != "" {
-		return explicit
+func kindOf(k trace.SpanKind, attrs []attribute.KeyValue) string {
+	for _, a := range attrs {
+		if a.Key == KindKey {
+			return a.Value.AsString()
+		}
 	}
 	for _, a := range attrs {
 		switch a.Key {
 		case "db.system", "db.system.name":
-			if a.Value == "redis" {
+			if a.Value.AsString() == "redis" {
 				return KindCache
 			}
 			return KindSQL
@@ -80,10 +79,14 @@ func kindOf(explicit string, k trace.SpanKind, attrs []Attr) string {
 	return KindInternal
 }
 
-func (s Span) size() int {
-	n := 96 + len(s.SpanID) + len(s.ParentID) + len(s.Name) + len(s.Kind) + len(s.StatusMsg)
-	for _, a := range s.Attrs {
-		n += 32 + len(a.Key) + len(a.Value)
+// sizeOf estimates the memory a recorded span holds, without converting it.
+func sizeOf(s sdktrace.ReadOnlySpan) int {
+	n := 256 + len(s.Name()) + len(s.Status().Description)
+	for _, kv := range s.Attributes() {
+		n += 48 + len(kv.Key)
+		if kv.Value.Type() == attribute.STRING {
+			n += len(kv.Value.AsString())
+		}
 	}
 	return n
 }

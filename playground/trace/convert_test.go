@@ -33,7 +33,14 @@ func TestKindOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := kindOf(tt.explicit, tt.kind, tt.attrs); got != tt.want {
+			var kvs []attribute.KeyValue
+			for _, a := range tt.attrs {
+				kvs = append(kvs, attribute.String(a.Key, a.Value))
+			}
+			if tt.explicit != "" {
+				kvs = append(kvs, KindKey.String(tt.explicit))
+			}
+			if got := kindOf(tt.kind, kvs); got != tt.want {
 				t.Errorf("kindOf(%q, %v, %v) = %q, want %q", tt.explicit, tt.kind, tt.attrs, got, tt.want)
 			}
 		})

@@ -66,7 +66,7 @@ type Store struct {
 
 type entry struct {
 	id      trace.TraceID
-	spans   []Span
+	ended   []ended
 	open    map[trace.SpanID]sdktrace.ReadWriteSpan
 	bytes   int
 	dropped int
@@ -96,7 +96,7 @@ func (s *Store) OnStart(_ context.Context, span sdktrace.ReadWriteSpan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entry(sc.TraceID())
-	if len(e.open)+len(e.spans) >= s.opts.MaxSpansPerTrace {
+	if len(e.open)+len(e.ended) >= s.opts.MaxSpansPerTrace {
 		return
 	}
 	if e.open == nil {
@@ -105,20 +105,27 @@ func (s *Store) OnStart(_ context.Context, span sdktrace.ReadWriteSpan) {
 	e.open[sc.SpanID()] = span
 }
 
+// ended is a finished span as the SDK recorded it; it is converted only
+// when someone reads the trace.
+type ended struct {
+	span sdktrace.ReadOnlySpan
+	kind string
+}
+
 // OnEnd records a finished span.
 func (s *Store) OnEnd(span sdktrace.ReadOnlySpan) {
-	sp := convert(span)
-	size := sp.size()
+	sp := ended{span: span, kind: kindOf(span.SpanKind(), span.Attributes())}
+	size := sizeOf(span)
 	sc := span.SpanContext()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entry(sc.TraceID())
-	if _, ok := e.open[sc.SpanID()]; !ok && len(e.open)+len(e.spans) >= s.opts.MaxSpansPerTrace {
+	if _, ok := e.open[sc.SpanID()]; !ok && len(e.open)+len(e.ended) >= s.opts.MaxSpansPerTrace {
 		e.dropped++
 		return
 	}
 	delete(e.open, sc.SpanID())
-	e.spans = append(e.spans, sp)
+	e.ended = append(e.ended, sp)
 	e.bytes += size
 	s.bytes += size
 	s.evict()
@@ -167,14 +174,16 @@ func (s *Store) Get(id string) (Trace, bool) {
 		s.mu.Unlock()
 		return Trace{}, false
 	}
-	t := Trace{ID: id, Spans: make([]Span, 0, len(e.spans)+len(e.open)), Dropped: e.dropped}
-	t.Spans = append(t.Spans, e.spans...)
-	open := make([]sdktrace.ReadWriteSpan, 0, len(e.open))
+	t := Trace{ID: id, Spans: make([]Span, 0, len(e.ended)+len(e.open)), Dropped: e.dropped}
+	spans := make([]sdktrace.ReadOnlySpan, 0, len(e.ended)+len(e.open))
+	for _, sp := range e.ended {
+		spans = append(spans, sp.span)
+	}
 	for _, sp := range e.open {
-		open = append(open, sp)
+		spans = append(spans, sp)
 	}
 	s.mu.Unlock()
-	for _, sp := range open {
+	for _, sp := range spans {
 		t.Spans = append(t.Spans, convert(sp))
 	}
 	sortSpans(t.Spans)
@@ -186,4 +195,38 @@ func (s *Store) Len() (traces, bytes int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lru.Len(), s.bytes
+}
+
+// KindTotal is the time a trace's finished spans of one kind took.
+type KindTotal struct {
+	Kind  string
+	Total time.Duration
+}
+
+// Totals sums a trace's finished spans by kind, in order of first
+// appearance, leaving out server spans (they cover everything). It is
+// cheap enough to call for every response.
+func (s *Store) Totals(id trace.TraceID) []KindTotal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok {
+		return nil
+	}
+	var out []KindTotal
+next:
+	for _, sp := range e.ended {
+		if sp.kind == KindServer {
+			continue
+		}
+		d := sp.span.EndTime().Sub(sp.span.StartTime())
+		for i := range out {
+			if out[i].Kind == sp.kind {
+				out[i].Total += d
+				continue next
+			}
+		}
+		out = append(out, KindTotal{Kind: sp.kind, Total: d})
+	}
+	return out
 }
