@@ -34,8 +34,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusNotFound && msg == "Not Found" {
 		msg = "There is no page at this address."
 	}
-	if status == http.StatusRequestEntityTooLarge {
-		msg = "The request body is too large."
+	if status == http.StatusRequestEntityTooLarge && msg == http.StatusText(status) {
+		msg = "The request body is too large: the limit is 1 MB."
 	}
 	if status >= 500 {
 		s.log.Error("request failed", slog.String("path", c.Request().URL.Path),
