@@ -2,14 +2,19 @@ package web
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // TestLoadLessonPage compares the lesson page with a bare Echo handler
@@ -83,3 +88,116 @@ func envDuration(key string, def time.Duration) time.Duration {
 	}
 	return def
 }
+
+// TestLoadSQL measures the SQL panel's JSON twin through HTTP on loopback:
+// 50 visitors, each with their own sandbox, sending queries back to back
+// for a bounded time. It reports throughput and latency percentiles, then
+// the process's memory with 300 visitors' sandboxes alive. It never fails
+// on speed. Run it with LOAD=1.
+func TestLoadSQL(t *testing.T) {
+	if os.Getenv("LOAD") == "" {
+		t.Skip("set LOAD=1 to run the SQL load test")
+	}
+	s, err := New(context.Background(), Config{Sandbox: sandbox.Options{CreationBurst: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	base := serveLoopback(t, s)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400, MaxConnsPerHost: 400}}
+	const body = `{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}`
+	post := func(cookie string) (time.Duration, int, string) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		start := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		var set string
+		for _, c := range res.Cookies() {
+			if c.Name == visitorCookie {
+				set = c.Name + "=" + c.Value
+			}
+		}
+		return time.Since(start), res.StatusCode, set
+	}
+	visitors := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			_, code, ck := post("")
+			if code != http.StatusOK || ck == "" {
+				t.Fatalf("new visitor: status %d", code)
+			}
+			out[i] = ck
+		}
+		return out
+	}
+
+	const concurrent = 50
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Fatal("LOAD=1 needs wrk (apt-get install wrk)")
+	}
+	script := filepath.Join(t.TempDir(), "sql.lua")
+	if err := os.WriteFile(script, []byte(wrkSQLScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dur := envDuration("LOAD_DURATION", 10*time.Second)
+	// One wrk thread and connection per visitor: each keeps its own cookie,
+	// so each has its own sandbox, as 50 people in a class would.
+	n := strconv.Itoa(concurrent)
+	out, err := exec.Command(wrk, "-t"+n, "-c"+n, "-d"+dur.String(), "--latency", "-s", script, base+"/api/v1/sql").CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	t.Logf("SQL round trip, %d visitors: %.0f req/s (budget >= 5000 req/s, p99 <= 25 ms)\n%s", concurrent, parseWrk(t, out), out)
+	if st := s.sql.Stats(); st.Busy+st.Saturated > 0 {
+		t.Logf("refused: %d busy, %d saturated", st.Busy, st.Saturated)
+	}
+
+	before := rssMiB(t)
+	visitors(300 - s.sql.Stats().Sandboxes)
+	st := s.sql.Stats()
+	t.Logf("with %d sandboxes alive: RSS %.0f MiB (was %.0f MiB with %d), SQLite heap %.0f MiB (budget: 300 active visitors <= 1 GiB)",
+		st.Sandboxes, rssMiB(t), before, concurrent, float64(st.SQLiteMemory)/(1<<20))
+}
+
+// rssMiB is this process's resident memory.
+func rssMiB(t *testing.T) float64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status here")
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// wrkSQLScript makes each wrk thread one visitor: it posts a query and
+// keeps the visitor cookie its first response set.
+const wrkSQLScript = `
+local cookie = nil
+wrk.method = "POST"
+wrk.body = '{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}'
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  if cookie then wrk.headers["Cookie"] = cookie end
+  return wrk.format()
+end
+response = function(status, headers, body)
+  if not cookie and headers["Set-Cookie"] then
+    for c in string.gmatch(headers["Set-Cookie"], "er_visitor=[^;]+") do cookie = c end
+  end
+end
+`

@@ -25,6 +25,7 @@ type runner struct {
 	total   int64                // total_changes() after the last statement
 	values  bool                 // keep raw values (for DB.Query)
 	raw     [][]any
+	txMaybe bool // a BEGIN or SAVEPOINT ran, so a transaction may be open
 }
 
 // runner starts a runner on conn, whose total_changes() is total.
@@ -80,6 +81,9 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 		st.Error = refusedError(reason)
 		return st
 	}
+	if kw == "BEGIN" || kw == "SAVEPOINT" {
+		r.txMaybe = true
+	}
 	if plan && planned(kw) {
 		st.Plan = r.plan(ctx, src)
 	}
@@ -97,6 +101,9 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 		// say): start the next count from the connection's figure.
 		r.total, _ = r.changes()
 		return st
+	}
+	if readOnly(kw) {
+		return st // nothing changed: no need to ask how much
 	}
 	total, last := r.changes()
 	if total != r.total {
@@ -176,10 +183,25 @@ func (r *runner) plan(ctx context.Context, src string) []PlanNode {
 }
 
 // rollback ends a transaction the statements left open and reports
-// whether there was one.
+// whether there was one. Only BEGIN and SAVEPOINT open one, so without
+// them there is nothing to ask SQLite.
 func (r *runner) rollback() bool {
+	if !r.txMaybe {
+		return false
+	}
+	r.txMaybe = false
 	_, err := r.conn.ExecContext(context.Background(), "ROLLBACK")
 	return err == nil
+}
+
+// readOnly reports statements that cannot change any row (the PRAGMAs
+// the authorizer lets through only read).
+func readOnly(kw string) bool {
+	switch kw {
+	case "SELECT", "VALUES", "EXPLAIN", "PRAGMA":
+		return true
+	}
+	return false
 }
 
 // planned reports statements EXPLAIN QUERY PLAN has something to say about.
