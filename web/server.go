@@ -147,6 +147,10 @@ func (s *Server) checkLessonDemos() error {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
+// Ready waits until the server's engines have finished starting in the
+// background (the demo data every SQL sandbox is cloned from).
+func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
+
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
 	return errors.Join(s.sql.Close(), s.traces.Shutdown(ctx))

@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 	"github.com/engineroom/engineroom/web/view"
@@ -67,10 +68,20 @@ var sqlErrorMessages = []struct {
 }
 
 // sandboxError turns a sandbox refusal into an HTTP error with a clear
-// message; other errors pass through.
+// message; other errors pass through. A demo whose SQL fails on the
+// visitor's own (changed) data is a 409: the visitor can put it right.
 func sandboxError(err error) error {
 	if errors.Is(err, sandbox.ErrInvalidInput) {
 		return echo.NewHTTPError(http.StatusBadRequest, strings.TrimPrefix(err.Error(), "sandbox: "))
+	}
+	var se *sandbox.StmtError
+	if errors.As(err, &se) || errors.Is(err, airline.ErrMissingData) {
+		msg := strings.TrimPrefix(err.Error(), "airline: ")
+		if se != nil {
+			msg = se.Name + ": " + se.Message
+		}
+		return echo.NewHTTPError(http.StatusConflict,
+			"This demo could not run on your database ("+msg+"). If you changed the demo data, press Reset my database in the SQL console.").SetInternal(err)
 	}
 	for _, m := range sqlErrorMessages {
 		if errors.Is(err, m.err) {
@@ -278,9 +289,9 @@ func schemaJSON(sch sandbox.Schema) any {
 func schemaView(sch sandbox.Schema) view.SchemaView {
 	var v view.SchemaView
 	for _, t := range sch.Tables {
-		st := view.SchemaTable{Name: t.Name, Rows: fmt.Sprintf("%d", t.Rows)}
+		st := view.SchemaTable{Name: t.Name, Rows: fmt.Sprintf("%d rows", t.Rows)}
 		if t.Rows < 0 {
-			st.Rows = "view:"
+			st.Rows = "view"
 		}
 		for _, c := range t.Columns {
 			var notes []string

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,8 +27,9 @@ type config struct {
 	secret         string
 }
 
-// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
-const shutdownGrace = 5 * time.Second
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM;
+// with a second for the engines to stop, the process exits within 5 s.
+const shutdownGrace = 4 * time.Second
 
 // run is the whole program: it parses its arguments and environment, then
 // serves until ctx is cancelled, or runs the healthcheck command.
@@ -93,6 +95,12 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 // connections and gives in-flight requests shutdownGrace to finish.
 func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log := newLogger(cfg, stdout)
+	// Claim the port first: a busy port is reported at once, before any
+	// engine starts.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:        cfg.baseURL,
 		OTLPEndpoint:   cfg.otlpEndpoint,
@@ -101,11 +109,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Logger:         log,
 	})
 	if err != nil {
+		ln.Close()
 		return err
-	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -119,9 +124,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		// Building the demo data at start is the process's largest burst
+		// of memory; hand what it no longer needs back to the system.
+		if srv.Ready(ctx) == nil {
+			debug.FreeOSMemory()
+		}
+	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serving: %w", err)
+		return errors.Join(fmt.Errorf("serving: %w", err), srv.Close(context.Background()))
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
@@ -131,7 +143,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = errors.Join(err, hs.Close())
 	}
-	if cerr := srv.Close(sctx); cerr != nil {
+	// The engines get their own short deadline: draining requests may have
+	// used all of the grace period.
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Second)
+	defer ccancel()
+	if cerr := srv.Close(cctx); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
 	if err != nil {

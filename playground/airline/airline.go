@@ -5,6 +5,7 @@ package airline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -13,6 +14,11 @@ import (
 
 	"github.com/engineroom/engineroom/playground/sandbox"
 )
+
+// ErrMissingData means the visitor's database no longer holds the rows a
+// step needs (they deleted them, say). SQL errors from the visitor's
+// changes come back as *sandbox.StmtError.
+var ErrMissingData = errors.New("airline: the demo data this needs is missing")
 
 // App runs the airline's back-end logic, recording each step as a span.
 type App struct {
@@ -50,7 +56,7 @@ func oneInt(ctx context.Context, db querier, query string, args ...any) (int64, 
 		return 0, err
 	}
 	if len(res.Values) == 0 || len(res.Values[0]) == 0 {
-		return 0, fmt.Errorf("airline: %q returned no row", query)
+		return 0, fmt.Errorf("%w: %q returned no row", ErrMissingData, query)
 	}
 	return asInt(res.Values[0][0]), nil
 }

@@ -2,7 +2,6 @@ package airline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,7 +52,7 @@ func (a *App) DoubleBooking(ctx context.Context, connA, connB querier, transacti
 	flight, err := connA.Query(setupCtx, `SELECT id, flight_no, miles_price FROM flights
 WHERE miles_price BETWEEN 20000 AND 60000 ORDER BY id LIMIT 1`)
 	if err == nil && len(flight.Values) == 0 {
-		err = errors.New("airline: no flight to book")
+		err = fmt.Errorf("%w: no flight costs between 20,000 and 60,000 miles", ErrMissingData)
 	}
 	if err != nil {
 		setup.End()

@@ -196,7 +196,7 @@ func (m *Manager) create(ctx context.Context, b *box) error {
 		return ErrRateLimited
 	}
 	ctx, span := m.opts.Tracer.Start(ctx, "sandbox create", trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attribute.Int("sandbox.template_bytes", len(m.template)),
+		trace.WithAttributes(attribute.Int("sandbox.template_bytes", m.templateLen()),
 			attribute.Bool("sandbox.recycled", b.recycled)))
 	defer span.End()
 	spare, err := m.openBox(ctx, b)

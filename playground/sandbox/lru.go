@@ -75,10 +75,10 @@ func (m *Manager) makeRoom(keep *box) []*box {
 	}
 	over := m.lru.Len() - m.opts.MaxSandboxes
 	memory := 0
-	if m.heapLimit > 0 && len(m.template) > 0 {
-		used := m.memory.used() - m.closing.Load()*int64(len(m.template))
+	if size := int64(m.templateLen()); m.heapLimit > 0 && size > 0 {
+		used := m.memory.used() - m.closing.Load()*size
 		if excess := used - m.heapLimit*7/8; excess > 0 {
-			memory = int(excess/int64(len(m.template))) + 1
+			memory = int(excess/size) + 1
 		}
 	}
 	var victims []*box

@@ -64,7 +64,8 @@ type Options struct {
 	// 200. The LRU cap still bounds the total.
 	CreationBurst int
 	// Spares is how many sandboxes are kept cloned in advance, so a new
-	// visitor does not wait for a clone. Default 2; negative means none.
+	// visitor does not wait for a clone. Default 1 (each costs a sandbox's
+	// memory while idle); negative means none.
 	Spares int
 	// Tracer records a span per statement. Default: a no-op tracer.
 	Tracer trace.Tracer
@@ -101,7 +102,7 @@ func (o *Options) defaults() {
 		o.CreationBurst = 200
 	}
 	if o.Spares == 0 {
-		o.Spares = 2
+		o.Spares = 1
 	}
 	if o.Tracer == nil {
 		o.Tracer = noop.NewTracerProvider().Tracer("")
@@ -113,9 +114,13 @@ func (o *Options) defaults() {
 
 // Manager owns the template image and every visitor's sandbox.
 type Manager struct {
-	opts      Options
+	opts Options
+	// template, buildTime and buildErr are written once, before ready is
+	// closed; read them only after <-ready (see image).
 	template  []byte
 	buildTime time.Duration
+	buildErr  error
+	ready     chan struct{}
 	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
 	memory    memProbe
 	slots     chan struct{}
@@ -161,18 +166,23 @@ func New(opts Options) (*Manager, error) {
 		refillDone: make(chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
+		ready:      make(chan struct{}),
 	}
 	if configureSQLite(opts.HeapLimit) {
 		m.heapLimit = opts.HeapLimit
 	}
-	m.template = opts.template
-	if m.template == nil {
-		start := time.Now()
-		image, err := buildTemplate(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		m.template, m.buildTime = image, time.Since(start)
+	if opts.template != nil {
+		m.template = opts.template
+		close(m.ready)
+	} else {
+		// Seeding takes a few hundred milliseconds: the server can start
+		// answering meanwhile, and the first sandbox waits for the image.
+		go func() {
+			defer close(m.ready)
+			start := time.Now()
+			m.template, m.buildErr = buildTemplate(context.Background())
+			m.buildTime = time.Since(start)
+		}()
 	}
 	go m.janitor()
 	go m.refill()
@@ -229,4 +239,31 @@ func (m *Manager) Close() error {
 		return fmt.Errorf("sandbox: closing sandboxes: %w", err)
 	}
 	return nil
+}
+
+// image waits until the template image is built and returns it.
+func (m *Manager) image(ctx context.Context) ([]byte, error) {
+	select {
+	case <-m.ready:
+		return m.template, m.buildErr
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sandbox: waiting for the demo data: %w", ctx.Err())
+	}
+}
+
+// templateLen is the template's size, or 0 while it is being built.
+func (m *Manager) templateLen() int {
+	select {
+	case <-m.ready:
+		return len(m.template)
+	default:
+		return 0
+	}
+}
+
+// Ready waits until the demo data every sandbox is cloned from is built,
+// and reports whether building it failed.
+func (m *Manager) Ready(ctx context.Context) error {
+	_, err := m.image(ctx)
+	return err
 }

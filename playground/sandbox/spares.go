@@ -15,8 +15,13 @@ import (
 // refill keeps the spare channel full until Close.
 func (m *Manager) refill() {
 	defer close(m.refillDone)
+	select {
+	case <-m.ready:
+	case <-m.stop:
+		return
+	}
 	for {
-		for len(m.spare) < cap(m.spare) {
+		for m.buildErr == nil && len(m.spare) < cap(m.spare) {
 			b := &box{}
 			if err := b.open(context.Background(), m.template); err != nil {
 				// Out of memory, most likely: new visitors clone on the spot
@@ -51,7 +56,11 @@ func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 		b.db, b.conn, b.deny, b.total = s.db, s.conn, s.deny, 0
 		return true, nil
 	default:
-		return false, b.open(ctx, m.template)
+		image, err := m.image(ctx)
+		if err != nil {
+			return false, err
+		}
+		return false, b.open(ctx, image)
 	}
 }
 

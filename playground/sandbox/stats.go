@@ -40,9 +40,18 @@ func (m *Manager) Stats() Stats {
 		Busy:          m.stats.busy.Load(),
 		Saturated:     m.stats.saturated.Load(),
 		RateLimited:   m.stats.rateLimited.Load(),
-		TemplateBytes: len(m.template),
-		TemplateBuild: m.buildTime,
+		TemplateBytes: m.templateLen(),
+		TemplateBuild: m.buildTimeIfReady(),
 		SQLiteMemory:  m.memory.used(),
 		HeapLimit:     m.heapLimit,
+	}
+}
+
+func (m *Manager) buildTimeIfReady() time.Duration {
+	select {
+	case <-m.ready:
+		return m.buildTime
+	default:
+		return 0
 	}
 }

@@ -469,7 +469,7 @@ func Schema(s SchemaView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, " rows</span></summary><table class=\"data schema-cols\"><thead><tr><th scope=\"col\">column</th><th scope=\"col\">type</th><th scope=\"col\">notes</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</span></summary><table class=\"data schema-cols\"><thead><tr><th scope=\"col\">column</th><th scope=\"col\">type</th><th scope=\"col\">notes</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
