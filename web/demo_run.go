@@ -82,8 +82,10 @@ func (s *Server) runDemoForm(c echo.Context) error {
 	status := run.status()
 	result := s.resultView(c, run, status)
 	if d.Permalink != nil && run.err == nil {
+		// Long inputs make URLs that proxies refuse: only short ones are
+		// kept in the address bar.
 		link := d.Permalink(run.params)
-		if cur, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && strings.HasPrefix(link, cur.Path+"?") {
+		if cur, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && len(link) <= maxPermalink && strings.HasPrefix(link, cur.Path+"?") {
 			c.Response().Header().Set("HX-Push-Url", link)
 		}
 	}
@@ -228,6 +230,9 @@ func (s *Server) baseURL(c echo.Context) string {
 	}
 	return c.Scheme() + "://" + c.Request().Host
 }
+
+// maxPermalink is the longest address a run puts in the address bar.
+const maxPermalink = 2048
 
 // page is where a demo's panel lives: its lesson, or its own page.
 func (d *demo) page() string {

@@ -8,7 +8,7 @@ import (
 )
 
 // routes is the one route table: every method and path the server answers,
-// and the middleware each group runs.
+// and the middleware each runs.
 func (s *Server) routes() {
 	e := s.echo
 	e.Use(
@@ -24,22 +24,24 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.showHealth)
 	e.GET("/static/:file", s.showAsset)
 
-	pages := e.Group("", s.traced("visitor cookie", s.identifyVisitor), s.traced("read form", parseForm), s.traced("csrf", s.csrf()))
-	pages.GET("/", s.showHome)
-	pages.GET("/lessons/:slug", s.showLesson)
-	pages.POST("/demos/:id", s.runDemoForm)
-	pages.GET("/sql", s.showConsole)
-	pages.GET("/sql/schema", s.showSchema)
-	pages.POST("/sql/reset", s.resetSQL)
-	pages.GET("/sql/download", s.downloadSQL)
+	// Middleware is attached route by route rather than to groups, so a
+	// known path asked with the wrong method answers 405, not 404.
+	page := []echo.MiddlewareFunc{s.traced("visitor cookie", s.identifyVisitor), s.traced("read form", parseForm), s.traced("csrf", s.csrf())}
+	e.GET("/", s.showHome, page...)
+	e.GET("/lessons/:slug", s.showLesson, page...)
+	e.POST("/demos/:id", s.runDemoForm, page...)
+	e.GET("/sql", s.showConsole, page...)
+	e.GET("/sql/schema", s.showSchema, page...)
+	e.POST("/sql/reset", s.resetSQL, page...)
+	e.GET("/sql/download", s.downloadSQL, page...)
 
-	api := e.Group("/api/v1", s.traced("visitor cookie", s.identifyVisitor), s.traced("json only", s.requireJSON))
-	api.GET("/demos", s.listDemos)
-	api.POST("/demos/:id", s.runDemoJSON)
-	api.GET("/traces/:id", s.showTraceJSON)
-	api.POST("/sql", s.runSQLJSON)
-	api.POST("/sql/reset", s.resetSQLJSON)
-	api.GET("/sql/schema", s.showSchemaJSON)
+	api := []echo.MiddlewareFunc{s.traced("visitor cookie", s.identifyVisitor), s.traced("json only", s.requireJSON)}
+	e.GET("/api/v1/demos", s.listDemos, api...)
+	e.POST("/api/v1/demos/:id", s.runDemoJSON, api...)
+	e.GET("/api/v1/traces/:id", s.showTraceJSON, api...)
+	e.POST("/api/v1/sql", s.runSQLJSON, api...)
+	e.POST("/api/v1/sql/reset", s.resetSQLJSON, api...)
+	e.GET("/api/v1/sql/schema", s.showSchemaJSON, api...)
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }

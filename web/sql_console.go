@@ -327,7 +327,7 @@ func (s *Server) showConsole(c echo.Context) error {
 	d, _ := s.demos.get("sql")
 	values := map[string]string{}
 	if q := c.QueryParam("q"); q != "" {
-		values["sql"] = q
+		values["sql"] = strings.ReplaceAll(strings.ToValidUTF8(q, "\uFFFD"), "\x00", "")
 	}
 	csrf := csrfToken(c)
 	panel := s.demoView(csrf, d, values)

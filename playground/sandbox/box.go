@@ -116,6 +116,11 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 	if visitor == "" {
 		return nil, fmt.Errorf("%w: no visitor id", ErrInvalidInput)
 	}
+	// Wait for the demo data before taking a slot, so visitors arriving
+	// while it is built do not hold slots others need.
+	if _, err := m.image(ctx); err != nil {
+		return nil, err
+	}
 	for {
 		b, victims, err := m.lookup(visitor)
 		m.closeLater(victims)

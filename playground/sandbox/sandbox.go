@@ -121,6 +121,7 @@ type Manager struct {
 	buildTime time.Duration
 	buildErr  error
 	ready     chan struct{}
+	stopBuild context.CancelFunc
 	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
 	memory    memProbe
 	slots     chan struct{}
@@ -177,10 +178,12 @@ func New(opts Options) (*Manager, error) {
 	} else {
 		// Seeding takes a few hundred milliseconds: the server can start
 		// answering meanwhile, and the first sandbox waits for the image.
+		ctx, cancel := context.WithCancel(context.Background())
+		m.stopBuild = cancel
 		go func() {
 			defer close(m.ready)
 			start := time.Now()
-			m.template, m.buildErr = buildTemplate(context.Background())
+			m.template, m.buildErr = buildTemplate(ctx)
 			m.buildTime = time.Since(start)
 		}()
 	}
@@ -222,6 +225,10 @@ func (m *Manager) Close() error {
 	m.lru.Init()
 	m.mu.Unlock()
 	close(m.stop)
+	if m.stopBuild != nil {
+		m.stopBuild()
+	}
+	<-m.ready
 	<-m.done
 	<-m.refillDone
 	m.closers.Wait()
