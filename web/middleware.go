@@ -2,11 +2,11 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +44,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			))
 		c.SetRequest(req.WithContext(ctx))
 		sc := span.SpanContext()
-		res.Header().Set("traceresponse", fmt.Sprintf("00-%s-%s-01", sc.TraceID(), sc.SpanID()))
+		// The flags say whether the trace was recorded (01) or not (00).
+		res.Header()["Traceresponse"] = []string{"00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + sc.TraceFlags().String()}
 		res.Before(func() {
 			res.Header().Set("Server-Timing", s.serverTiming(sc.TraceID(), start))
 		})
@@ -75,16 +76,21 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 // serverTiming sums the finished spans of a trace by kind, for the
 // Server-Timing header browsers show in their network panel.
 func (s *Server) serverTiming(id trace.TraceID, start time.Time) string {
-	var b strings.Builder
+	b := make([]byte, 0, 96)
 	for _, k := range s.traces.Store().Totals(id) {
-		fmt.Fprintf(&b, "%s;dur=%.2f, ", k.Kind, float64(k.Total)/1e6)
+		b = append(b, k.Kind...)
+		b = append(b, ";dur="...)
+		b = strconv.AppendFloat(b, float64(k.Total)/1e6, 'f', 2, 64)
+		b = append(b, ", "...)
 	}
-	fmt.Fprintf(&b, "total;dur=%.2f", float64(time.Since(start))/1e6)
-	return b.String()
+	b = append(b, "total;dur="...)
+	b = strconv.AppendFloat(b, float64(time.Since(start))/1e6, 'f', 2, 64)
+	return string(b)
 }
 
 // traced wraps a middleware so the part it runs before handing on to the
-// next one shows up as a span of kind middleware.
+// next one shows up as a span of kind middleware — in the traces that are
+// recorded (see requestSampler); otherwise it costs nothing.
 func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 	key := "span:" + name
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -95,6 +101,9 @@ func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc
 			return next(c)
 		})
 		return func(c echo.Context) error {
+			if !trace.SpanFromContext(c.Request().Context()).IsRecording() {
+				return h(c)
+			}
 			_, span := s.tracer.Start(c.Request().Context(), name, trace.WithAttributes(kindAttr(ertrace.KindMiddleware)))
 			c.Set(key, span)
 			err := h(c)
@@ -115,18 +124,33 @@ func (s *Server) traced(name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'"
 
-// secureHeaders sets the security headers every response carries.
+// securityHeaders are the headers every response carries, keys already in
+// canonical form. The value slices are shared by every response and never
+// changed.
+var securityHeaders = [...]struct {
+	key   string
+	value []string
+}{
+	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"SAMEORIGIN"}},
+	{"Referrer-Policy", []string{"strict-origin-when-cross-origin"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=(), interest-cohort=()"}},
+}
+
+var hsts = []string{"max-age=31536000; includeSubDomains"}
+
+// secureHeaders sets the security headers every response carries, and
+// HSTS over TLS.
 func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "SAMEORIGIN")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		for _, sh := range securityHeaders {
+			h[sh.key] = sh.value
+		}
 		if c.Scheme() == "https" {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h["Strict-Transport-Security"] = hsts
 		}
 		return next(c)
 	}

@@ -10,9 +10,6 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
-	"go.opentelemetry.io/otel/trace"
-
-	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
 
 // tokenSlot stands where a page's CSRF token goes in a prerendered page;
@@ -52,8 +49,6 @@ func (s *Server) prerendered(c echo.Context, path string) error {
 	}
 	token := html.EscapeString(csrfToken(c))
 	size := page.size + (len(page.parts)-1)*(len(token)-len(tokenSlot))
-	_, span := s.tracer.Start(c.Request().Context(), "render page (prerendered at start)",
-		trace.WithAttributes(kindAttr(ertrace.KindRender), bytesAttr(size)))
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
@@ -64,7 +59,6 @@ func (s *Server) prerendered(c echo.Context, path string) error {
 		}
 		buf.Write(part)
 	}
-	span.End()
 	// One write: the response goes out in as few packets as it can.
 	return writeHTML(c, http.StatusOK, buf.Bytes())
 }

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	tp, err := ertrace.NewProvider(ctx, ertrace.Options{ServiceName: "engineroom", OTLPEndpoint: cfg.OTLPEndpoint})
+	tp, err := ertrace.NewProvider(ctx, ertrace.Options{ServiceName: "engineroom", OTLPEndpoint: cfg.OTLPEndpoint, Sampler: requestSampler()})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}

@@ -50,8 +50,13 @@ func TestPages(t *testing.T) {
 			}
 			assertSecurityHeaders(t, r, tt.https)
 			traceIDOf(t, r)
-			if st := r.Header.Get("Server-Timing"); !strings.Contains(st, "total;dur=") || !strings.Contains(st, "middleware;dur=") {
-				t.Errorf("Server-Timing = %q, want total;dur= and middleware;dur=", st)
+			// A page view is not recorded (requestSampler): its traceresponse
+			// says so, and Server-Timing has the total only.
+			if tr := r.Header.Get("traceresponse"); !strings.HasSuffix(tr, "-00") {
+				t.Errorf("traceresponse = %q, want the not-sampled flag 00", tr)
+			}
+			if st := r.Header.Get("Server-Timing"); !strings.HasPrefix(st, "total;dur=") {
+				t.Errorf("Server-Timing = %q, want total;dur= only", st)
 			}
 			if r.Header.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id header")
@@ -545,6 +550,9 @@ func TestDemoFragment(t *testing.T) {
 			})
 
 			traceID := traceIDOf(t, r)
+			if tr := r.Header.Get("traceresponse"); !strings.HasSuffix(tr, "-01") {
+				t.Errorf("traceresponse = %q, want the sampled flag 01: a demo run is recorded", tr)
+			}
 			shown := strings.TrimSuffix(doc.Find(".trace-meta code").Text(), "…")
 			if len(shown) < 8 || !strings.HasPrefix(traceID, shown) {
 				t.Errorf("trace shown = %q, want a prefix of %s", shown, traceID)

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,14 +20,21 @@ import (
 const visitorCookie = "er_visitor"
 
 // visitorSigner makes and checks signed visitor ids: "<id>.<mac>".
-type visitorSigner struct{ key []byte }
+type visitorSigner struct {
+	macs sync.Pool // of hash.Hash keyed HMAC-SHA256 instances
+}
 
-func newVisitorSigner(key []byte) *visitorSigner { return &visitorSigner{key: key} }
+func newVisitorSigner(key []byte) *visitorSigner {
+	return &visitorSigner{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
 func (v *visitorSigner) mac(id string) string {
-	m := hmac.New(sha256.New, v.key)
+	m := v.macs.Get().(hash.Hash)
+	defer v.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0])[:18])
 }
 
 // sign returns the cookie value for id.

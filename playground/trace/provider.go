@@ -26,6 +26,8 @@ type Options struct {
 	// means spans stay in memory only.
 	OTLPEndpoint string
 	Store        StoreOptions
+	// Sampler decides which traces are recorded; nil records them all.
+	Sampler sdktrace.Sampler
 }
 
 // Provider owns the tracer provider and the store the back end pane reads.
@@ -39,8 +41,11 @@ type Provider struct {
 func NewProvider(ctx context.Context, opts Options) (*Provider, error) {
 	store := NewStore(opts.Store)
 	res := resource.NewSchemaless(semconv.ServiceName(opts.ServiceName))
+	if opts.Sampler == nil {
+		opts.Sampler = sdktrace.AlwaysSample()
+	}
 	tpOpts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSampler(opts.Sampler),
 		sdktrace.WithSpanProcessor(store),
 		sdktrace.WithResource(res),
 	}
