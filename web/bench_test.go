@@ -91,3 +91,25 @@ func bareEcho(page []byte) *echo.Echo {
 	e.GET("/*", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
 	return e
 }
+
+// BenchmarkSQLRoundTrip is the SQL panel's JSON twin through the whole
+// stack: middleware, tracing, the sandbox, and the JSON answer with its
+// trace.
+func BenchmarkSQLRoundTrip(b *testing.B) {
+	s := newBenchServer(b)
+	if err := s.Ready(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	ck := visitorCookieFor(s)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/sql", strings.NewReader(`{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(ck)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
