@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -33,8 +35,26 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 var traceResponseRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$`)
 
 // newServer starts the real server with cfg and closes it when the test ends.
+// demoImage builds the demo data once for every server the tests start:
+// seeding it is the slowest part of starting one, the more so under -race.
+var demoImage = sync.OnceValues(func() ([]byte, error) {
+	m, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return m.Image(context.Background())
+})
+
 func newServer(t *testing.T, cfg web.Config) *web.Server {
 	t.Helper()
+	if cfg.Sandbox.Template == nil {
+		image, err := demoImage()
+		if err != nil {
+			t.Fatalf("building the demo data: %v", err)
+		}
+		cfg.Sandbox.Template = image
+	}
 	srv, err := web.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

@@ -118,7 +118,7 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 	}
 	// Wait for the demo data before taking a slot, so visitors arriving
 	// while it is built do not hold slots others need.
-	if _, err := m.image(ctx); err != nil {
+	if _, err := m.Image(ctx); err != nil {
 		return nil, err
 	}
 	for {

@@ -14,7 +14,7 @@ var sharedTemplate = sync.OnceValues(func() ([]byte, error) {
 		return nil, err
 	}
 	defer m.Close()
-	return m.template, nil
+	return m.Image(context.Background())
 })
 
 // newTestManager returns a Manager on the shared template, without a
@@ -25,7 +25,7 @@ func newTestManager(t testing.TB, opts Options) *Manager {
 	if err != nil {
 		t.Fatalf("building template: %v", err)
 	}
-	opts.template = image
+	opts.Template = image
 	if opts.CreationsPerMinute == 0 {
 		opts.CreationsPerMinute = -1
 	}

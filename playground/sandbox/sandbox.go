@@ -72,8 +72,10 @@ type Options struct {
 	// Now is the clock for idle timeouts and rate limits. Default time.Now.
 	Now func() time.Time
 
-	// template, when set, is used instead of building the demo image.
-	template []byte
+	// Template, when set, is the demo image to clone sandboxes from, as
+	// another Manager's Image returned it; nil builds it in New's
+	// background.
+	Template []byte
 }
 
 func (o *Options) defaults() {
@@ -172,8 +174,8 @@ func New(opts Options) (*Manager, error) {
 	if configureSQLite(opts.HeapLimit) {
 		m.heapLimit = opts.HeapLimit
 	}
-	if opts.template != nil {
-		m.template = opts.template
+	if opts.Template != nil {
+		m.template = opts.Template
 		close(m.ready)
 	} else {
 		// Seeding takes a few hundred milliseconds: the server can start
@@ -248,8 +250,9 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-// image waits until the template image is built and returns it.
-func (m *Manager) image(ctx context.Context) ([]byte, error) {
+// Image waits until the demo image every sandbox is cloned from is built,
+// and returns it.
+func (m *Manager) Image(ctx context.Context) ([]byte, error) {
 	select {
 	case <-m.ready:
 		return m.template, m.buildErr
@@ -271,6 +274,6 @@ func (m *Manager) templateLen() int {
 // Ready waits until the demo data every sandbox is cloned from is built,
 // and reports whether building it failed.
 func (m *Manager) Ready(ctx context.Context) error {
-	_, err := m.image(ctx)
+	_, err := m.Image(ctx)
 	return err
 }

@@ -56,7 +56,7 @@ func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 		b.db, b.conn, b.deny, b.total = s.db, s.conn, s.deny, 0
 		return true, nil
 	default:
-		image, err := m.image(ctx)
+		image, err := m.Image(ctx)
 		if err != nil {
 			return false, err
 		}
