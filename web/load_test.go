@@ -117,28 +117,7 @@ func TestLoadSQL(t *testing.T) {
 	defer s.Close(context.Background())
 	base := serveLoopback(t, s)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 400, MaxConnsPerHost: 400}}
-	const body = `{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}`
-	post := func(cookie string) (time.Duration, int, string) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		start := time.Now()
-		res, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		var set string
-		for _, c := range res.Cookies() {
-			if c.Name == visitorCookie {
-				set = c.Name + "=" + c.Value
-			}
-		}
-		return time.Since(start), res.StatusCode, set
-	}
+	post := func(cookie string) (time.Duration, int, string) { return postLoadQuery(t, client, base, cookie) }
 	visitors := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -248,29 +227,7 @@ func TestLoadSQLClient(t *testing.T) {
 	const visitors = 50
 	dur := envDuration("LOAD_DURATION", 10*time.Second)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: visitors}}
-	const body = `{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}`
-	post := func(cookie string) (time.Duration, int, string) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sql", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		start := time.Now()
-		res, err := client.Do(req)
-		if err != nil {
-			t.Error(err)
-			return 0, 0, ""
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		var set string
-		for _, c := range res.Cookies() {
-			if c.Name == visitorCookie {
-				set = c.Name + "=" + c.Value
-			}
-		}
-		return time.Since(start), res.StatusCode, set
-	}
+	post := func(cookie string) (time.Duration, int, string) { return postLoadQuery(t, client, base, cookie) }
 	cookies := make([]string, visitors)
 	for i := range cookies {
 		_, _, cookies[i] = post("")
@@ -310,4 +267,31 @@ func TestLoadSQLClient(t *testing.T) {
 	}
 	fmt.Printf("RESULT %.0f req/s, p50 %s, p90 %s, p99 %s, max %s, %d of %d not 200\n",
 		float64(len(latencies))/dur.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(1), failed, len(latencies))
+}
+
+// postLoadQuery sends the load tests' query as the visitor whose cookie is
+// given (a new one when empty) and returns the time it took, the status and
+// the visitor cookie the response set, if any.
+func postLoadQuery(t *testing.T, client *http.Client, base, cookie string) (time.Duration, int, string) {
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sql",
+		strings.NewReader(`{"sql": "SELECT name, tier, miles FROM members WHERE id = 42"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	start := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, 0, ""
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	var set string
+	for _, c := range res.Cookies() {
+		if c.Name == visitorCookie {
+			set = c.Name + "=" + c.Value
+		}
+	}
+	return time.Since(start), res.StatusCode, set
 }

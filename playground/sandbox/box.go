@@ -234,3 +234,17 @@ func (m *Manager) discardUnopened(b *box) {
 		}
 	}
 }
+
+// serialize returns the bytes of conn's main database, as a .sqlite file
+// holds them.
+func serialize(conn *sql.Conn) (image []byte, err error) {
+	err = conn.Raw(func(dc any) error {
+		s, ok := dc.(interface{ Serialize() ([]byte, error) })
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot serialize", dc)
+		}
+		image, err = s.Serialize()
+		return err
+	})
+	return image, err
+}

@@ -35,15 +35,7 @@ func (m *Manager) Download(ctx context.Context, visitor string) ([]byte, error) 
 		return nil, err
 	}
 	defer l.release()
-	var image []byte
-	err = l.b.conn.Raw(func(dc any) error {
-		s, ok := dc.(interface{ Serialize() ([]byte, error) })
-		if !ok {
-			return fmt.Errorf("driver connection %T cannot serialize", dc)
-		}
-		image, err = s.Serialize()
-		return err
-	})
+	image, err := serialize(l.b.conn)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: serializing database: %w", err)
 	}

@@ -74,15 +74,7 @@ func buildTemplate(ctx context.Context) ([]byte, error) {
 	if _, err := conn.ExecContext(ctx, slack); err != nil {
 		return nil, fmt.Errorf("sandbox: reserving free pages: %w", err)
 	}
-	var image []byte
-	err = conn.Raw(func(dc any) error {
-		s, ok := dc.(interface{ Serialize() ([]byte, error) })
-		if !ok {
-			return fmt.Errorf("driver connection %T cannot serialize", dc)
-		}
-		image, err = s.Serialize()
-		return err
-	})
+	image, err := serialize(conn)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: serializing template: %w", err)
 	}
