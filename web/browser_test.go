@@ -315,9 +315,13 @@ func clearField(selector string) chromedp.Action[chromedp.Void] {
 // smoothly; a click aimed while it glides lands somewhere else.)
 func (b *browserTab) click(t *testing.T, selector string) {
 	t.Helper()
-	b.do(t, "clicking "+selector,
-		chromedp.WaitVisible(chromedp.CSS(selector)),
-		chromedp.Evaluate[chromedp.Void](`(() => {
+	// On a loaded machine the layout can still move between aiming and
+	// clicking; a click that missed did nothing, so aim again.
+	var got string
+	for range 3 {
+		b.do(t, "clicking "+selector,
+			chromedp.WaitVisible(chromedp.CSS(selector)),
+			chromedp.Evaluate[chromedp.Void](`(() => {
 			const el = document.querySelector(`+strconv.Quote(selector)+`);
 			el.scrollIntoView({ block: 'center', behavior: 'instant' });
 			window.lastClick = '';
@@ -325,11 +329,14 @@ func (b *browserTab) click(t *testing.T, selector string) {
 				window.lastClick = el.contains(e.target) ? 'hit' : e.target.tagName + '.' + e.target.className;
 			}, { capture: true, once: true });
 		})()`),
-		chromedp.Click(chromedp.CSS(selector)),
-	)
-	if got := browserEval[string](t, b, `window.lastClick`); got != "hit" {
-		t.Fatalf("the click aimed at %s landed on %q", selector, got)
+			chromedp.Click(chromedp.CSS(selector)),
+		)
+		if got = browserEval[string](t, b, `window.lastClick`); got == "hit" {
+			return
+		}
+		b.do(t, "letting the layout settle", chromedp.Sleep(200*time.Millisecond))
 	}
+	t.Fatalf("the click aimed at %s landed on %q", selector, got)
 }
 
 // clickToNavigate clicks an element that loads a new page, waits for the

@@ -38,6 +38,7 @@ type box struct {
 	// The fields below are guarded by mu.
 	db       *sql.DB
 	conn     *sql.Conn
+	stmts    *stmtCache
 	deny     *denial
 	total    int64 // total_changes() of conn, for rows-affected counts
 	recycled bool  // it replaces an evicted sandbox and nobody was told yet
@@ -70,7 +71,7 @@ func (b *box) open(ctx context.Context, template []byte) (err error) {
 		conn.Close()
 		return err
 	}
-	b.db, b.conn, b.deny, b.total = db, conn, deny, 0
+	b.db, b.conn, b.stmts, b.deny, b.total = db, conn, newStmtCache(conn), deny, 0
 	return nil
 }
 
@@ -94,8 +95,8 @@ func (b *box) close() error {
 	if b.db == nil {
 		return nil
 	}
-	err := errors.Join(b.conn.Close(), b.db.Close())
-	b.db, b.conn, b.deny = nil, nil, nil
+	err := errors.Join(b.stmts.close(), b.conn.Close(), b.db.Close())
+	b.db, b.conn, b.stmts, b.deny = nil, nil, nil, nil
 	return err
 }
 

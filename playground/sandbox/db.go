@@ -71,6 +71,7 @@ func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.
 	}
 	defer l.release()
 	db := &DB{r: m.runner(ctx, l.b.conn, l.b.deny, l.b.total), recycled: l.recycled}
+	db.r.stmts = l.b.stmts
 	defer func() { l.b.total = db.r.total }()
 	ctx, cancel := context.WithTimeout(ctx, m.opts.QueryTimeout)
 	defer cancel()

@@ -25,7 +25,8 @@ type runner struct {
 	total   int64                // total_changes() after the last statement
 	values  bool                 // keep raw values (for DB.Query)
 	raw     [][]any
-	txMaybe bool // a BEGIN or SAVEPOINT ran, so a transaction may be open
+	txMaybe bool       // a BEGIN or SAVEPOINT ran, so a transaction may be open
+	stmts   *stmtCache // the sandbox's prepared statements; nil runs each afresh
 }
 
 // runner starts a runner on conn, whose total_changes() is total.
@@ -88,7 +89,13 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 		st.Plan = r.plan(ctx, src)
 	}
 	r.deny.clear()
-	rows, err := r.conn.QueryContext(ctx, src, args...)
+	var rows *sql.Rows
+	var err error
+	if r.stmts != nil && cacheable(kw) {
+		rows, err = r.stmts.query(ctx, src, args...)
+	} else {
+		rows, err = r.conn.QueryContext(ctx, src, args...)
+	}
 	if err == nil {
 		err = r.read(rows, &st)
 		if cerr := rows.Close(); err == nil {

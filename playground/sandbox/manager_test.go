@@ -110,6 +110,15 @@ func TestInterruptedQueryKeepsConnection(t *testing.T) {
 			if got := m.Stats().Created; got != 1 {
 				t.Errorf("Created = %d, want the sandbox to survive", got)
 			}
+			// The interrupted statement, now prepared and cached, is stopped
+			// again the same way, and the connection still answers.
+			res, err = m.Run(context.Background(), "v", runaway+"SELECT count(*) FROM c", RunOptions{})
+			if err != nil || res.Statements[0].Error == nil || res.Statements[0].Error.Name != "SQLITE_INTERRUPT" {
+				t.Errorf("second run: %v %+v, want SQLITE_INTERRUPT", err, res)
+			}
+			if got := scalar(t, m, "v", "SELECT 2"); got != "2" {
+				t.Errorf("SELECT 2 = %q after the second interruption", got)
+			}
 		})
 	}
 }

@@ -49,6 +49,7 @@ func (m *Manager) Run(ctx context.Context, visitor, src string, opts RunOptions)
 	runCtx, cancel := context.WithTimeout(ctx, m.opts.QueryTimeout)
 	defer cancel()
 	r := m.runner(ctx, l.b.conn, l.b.deny, l.b.total)
+	r.stmts = l.b.stmts
 	defer func() { l.b.total = r.total }()
 	stopped := false
 	for _, s := range stmts {

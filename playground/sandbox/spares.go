@@ -53,7 +53,7 @@ func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 	}()
 	select {
 	case s := <-m.spare:
-		b.db, b.conn, b.deny, b.total = s.db, s.conn, s.deny, 0
+		b.db, b.conn, b.stmts, b.deny, b.total = s.db, s.conn, s.stmts, s.deny, 0
 		return true, nil
 	default:
 		image, err := m.Image(ctx)
