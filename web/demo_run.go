@@ -89,9 +89,7 @@ func (s *Server) runDemoForm(c echo.Context) error {
 			c.Response().Header().Set("HX-Push-Url", link)
 		}
 	}
-	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set("Retry-After", "2")
-	}
+	setRetryAfter(c, status, run.err)
 	return s.render(c, status, view.DemoResult(result), func() templ.Component {
 		return s.demoPage(csrfToken(c), d, &result, run.params)
 	})

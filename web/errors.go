@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -41,9 +44,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("request failed", slog.String("path", c.Request().URL.Path),
 			slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.Any("err", err))
 	}
-	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set("Retry-After", "2")
-	}
+	setRetryAfter(c, status, err)
 	var werr error
 	switch {
 	case c.Request().Method == http.MethodHead:
@@ -60,5 +61,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if werr != nil {
 		s.log.Error("writing error response", slog.Any("err", werr))
+	}
+}
+
+// setRetryAfter tells the client when to try again after a refusal: what
+// the engine that refused asked for, or 2 s for any other 503.
+func setRetryAfter(c echo.Context, status int, err error) {
+	d := sandbox.RetryAfter(err)
+	if d <= 0 && status == http.StatusServiceUnavailable {
+		d = 2 * time.Second
+	}
+	if d > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
 }

@@ -34,7 +34,6 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 var traceResponseRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$`)
 
-// newServer starts the real server with cfg and closes it when the test ends.
 // demoImage builds the demo data once for every server the tests start:
 // seeding it is the slowest part of starting one, the more so under -race.
 var demoImage = sync.OnceValues(func() ([]byte, error) {
@@ -46,8 +45,17 @@ var demoImage = sync.OnceValues(func() ([]byte, error) {
 	return m.Image(context.Background())
 })
 
+// newServer starts the real server with cfg and closes it when the test
+// ends. Tests send requests far faster than a person, from one address, so
+// the per-visitor query rate and the budget of new visitor ids are off
+// unless cfg sets them.
 func newServer(t *testing.T, cfg web.Config) *web.Server {
 	t.Helper()
+	for _, rate := range []*int{&cfg.Sandbox.QueriesPerMinute, &cfg.Sandbox.NewVisitorCreationsPerMinute} {
+		if *rate == 0 {
+			*rate = -1
+		}
+	}
 	if cfg.Sandbox.Template == nil {
 		image, err := demoImage()
 		if err != nil {

@@ -47,9 +47,10 @@ func (s *Server) sqlDemo(id, lesson, title, description, query string) *demo {
 }
 
 // sqlContext tells the sandbox which client is asking, so creating
-// sandboxes can be rate-limited per client.
+// sandboxes can be rate-limited per address, and more strictly for
+// visitors whose id was made for this very request.
 func (s *Server) sqlContext(ctx context.Context, c echo.Context) context.Context {
-	return sandbox.ContextWithClient(ctx, c.RealIP())
+	return sandbox.ContextWithClient(ctx, sandbox.Client{Addr: c.RealIP(), NewVisitor: isNewVisitor(c)})
 }
 
 // sqlErrorMessages are what a visitor reads when the sandbox refuses a
@@ -62,8 +63,9 @@ var sqlErrorMessages = []struct {
 	{sandbox.ErrTooLarge, http.StatusRequestEntityTooLarge, "That SQL is too long: a submission may be at most 100,000 bytes."},
 	{sandbox.ErrTooManyStatements, http.StatusBadRequest, "Too many statements: a submission may have at most 20."},
 	{sandbox.ErrBusy, http.StatusTooManyRequests, "Your previous query is still running. Wait for it to finish, then run this one."},
-	{sandbox.ErrRateLimited, http.StatusTooManyRequests, "Too many new databases from your network just now. Wait a minute and try again."},
-	{sandbox.ErrSaturated, http.StatusServiceUnavailable, "The server is busy running other visitors' queries. Try again in a second."},
+	{sandbox.ErrTooFast, http.StatusTooManyRequests, "You are sending queries faster than the server takes them from one visitor. Wait a second and run it again."},
+	{sandbox.ErrRateLimited, http.StatusTooManyRequests, "Too many new databases from your network just now. Wait a little and try again."},
+	{sandbox.ErrSaturated, http.StatusServiceUnavailable, "The server is busy running the whole class's queries. Try again in a few seconds."},
 	{sandbox.ErrClosed, http.StatusServiceUnavailable, "The server is shutting down. Try again in a moment."},
 }
 

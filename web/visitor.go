@@ -76,10 +76,21 @@ func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 				SameSite: http.SameSiteLaxMode,
 			})
 			trace.SpanFromContext(c.Request().Context()).SetAttributes(attribute.Bool("engineroom.visitor.new", true))
+			c.Set(newVisitorKey, true)
 		}
 		c.Set(visitorCookie, id)
 		return next(c)
 	}
+}
+
+// newVisitorKey marks a request whose visitor id was made for it.
+const newVisitorKey = "er_new_visitor"
+
+// isNewVisitor reports whether the visitor id was made for this request:
+// it came without a valid visitor cookie.
+func isNewVisitor(c echo.Context) bool {
+	v, _ := c.Get(newVisitorKey).(bool)
+	return v
 }
 
 // visitorID is the current visitor's id, set by identifyVisitor.

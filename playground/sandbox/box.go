@@ -25,8 +25,10 @@ type box struct {
 	id   string
 	elem *list.Element // in Manager.lru; guarded by Manager.mu
 
-	// lastUsed is guarded by Manager.mu.
+	// lastUsed, uses and ops are guarded by Manager.mu.
 	lastUsed time.Time
+	uses     int    // operations finished on this sandbox
+	ops      bucket // the visitor's query rate (Options.QueriesPerMinute)
 
 	// mu is held for the whole of every operation on the sandbox; a second
 	// caller that cannot take it gets ErrBusy.
@@ -101,12 +103,13 @@ func (b *box) close() error {
 }
 
 // lease is a sandbox held exclusively by one operation, together with one
-// of the global slots.
+// of the global slots while it runs SQL.
 type lease struct {
 	m        *Manager
 	b        *box
 	recycled bool // the sandbox replaces one that was evicted
 	created  bool // the sandbox was created by this acquire
+	slot     bool // the lease holds a global slot now
 }
 
 // acquire returns visitor's sandbox, locked and created if needed, and a
@@ -147,13 +150,13 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 		created := b.db == nil
 		if created {
 			if err := m.create(ctx, b); err != nil {
-				<-m.slots
+				m.releaseSlot()
 				m.discardUnopened(b)
 				b.mu.Unlock()
 				return nil, err
 			}
 		}
-		l := &lease{m: m, b: b, recycled: b.recycled, created: created}
+		l := &lease{m: m, b: b, recycled: b.recycled, created: created, slot: true}
 		b.recycled = false
 		return l, nil
 	}
@@ -163,43 +166,78 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 // have grown the sandbox, it also drops idle sandboxes if SQLite's heap
 // nears its limit.
 func (l *lease) release() {
-	<-l.m.slots
+	l.pause()
 	l.m.mu.Lock()
 	l.b.lastUsed = l.m.opts.Now()
+	l.b.uses++
 	victims := l.m.makeRoom(l.b)
 	l.m.mu.Unlock()
 	l.b.mu.Unlock()
 	l.m.closeLater(victims)
 }
 
+// pause gives the lease's global slot back while it waits for something
+// other than SQLite (a deliberate pause, a lock another connection holds).
+func (l *lease) pause() {
+	if l.slot {
+		<-l.m.slots
+		l.slot = false
+	}
+}
+
+// resume takes a global slot again after pause, waiting as long as ctx
+// allows: the operation was admitted already.
+func (l *lease) resume(ctx context.Context) error {
+	if l.slot {
+		return nil
+	}
+	if err := l.m.waitSlot(ctx); err != nil {
+		return err
+	}
+	l.slot = true
+	return nil
+}
+
+// takeSlot takes a global slot, waiting at most QueueWait. Waiters are
+// served in the order they came.
 func (m *Manager) takeSlot(ctx context.Context) error {
 	select {
 	case m.slots <- struct{}{}:
 		return nil
 	default:
 	}
-	t := time.NewTimer(m.opts.QueueWait)
-	defer t.Stop()
+	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.QueueWait, ErrSaturated)
+	defer cancel()
+	err := m.waitSlot(ctx)
+	if errors.Is(context.Cause(ctx), ErrSaturated) {
+		m.stats.saturated.Add(1)
+		return &LimitError{Err: ErrSaturated, RetryAfter: saturatedRetry}
+	}
+	return err
+}
+
+// saturatedRetry is how long a visitor refused for want of a slot is asked
+// to wait: by then the queue it saw has been served.
+const saturatedRetry = 2 * time.Second
+
+// waitSlot takes a global slot, waiting as long as ctx allows.
+func (m *Manager) waitSlot(ctx context.Context) error {
 	select {
 	case m.slots <- struct{}{}:
 		return nil
-	case <-t.C:
-		m.stats.saturated.Add(1)
-		return ErrSaturated
 	case <-ctx.Done():
 		return fmt.Errorf("sandbox: waiting for a free slot: %w", ctx.Err())
 	}
 }
 
+// releaseSlot gives back a slot taken with waitSlot.
+func (m *Manager) releaseSlot() { <-m.slots }
+
 // create opens the sandbox of a new box, within the client's creation
 // budget, then makes room for it among the others.
 func (m *Manager) create(ctx context.Context, b *box) error {
-	m.mu.Lock()
-	allowed := m.buckets.allow(clientFrom(ctx), m.opts.Now())
-	m.mu.Unlock()
-	if !allowed {
-		m.stats.rateLimited.Add(1)
-		return ErrRateLimited
+	if err := m.admit(clientFrom(ctx)); err != nil {
+		return err
 	}
 	ctx, span := m.opts.Tracer.Start(ctx, "sandbox create", trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(attribute.Int("sandbox.template_bytes", m.templateLen()),
@@ -217,6 +255,28 @@ func (m *Manager) create(ctx context.Context, b *box) error {
 	victims := m.makeRoom(b)
 	m.mu.Unlock()
 	m.closeLater(victims)
+	return nil
+}
+
+// admit takes a token for a new sandbox from the client's address and, for
+// a visitor id made in this very request, from the stricter budget of new
+// visitors; it takes neither if either is empty.
+func (m *Manager) admit(c Client) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.opts.Now()
+	wait := m.buckets.wait(c.Addr, now)
+	if c.NewVisitor {
+		wait = max(wait, m.newcomers.wait(c.Addr, now))
+	}
+	if wait > 0 {
+		m.stats.rateLimited.Add(1)
+		return &LimitError{Err: ErrRateLimited, RetryAfter: wait}
+	}
+	m.buckets.take(c.Addr)
+	if c.NewVisitor {
+		m.newcomers.take(c.Addr)
+	}
 	return nil
 }
 

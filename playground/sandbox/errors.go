@@ -127,3 +127,26 @@ func codeName(code int) string {
 	}
 	return fmt.Sprintf("SQLITE_%d", code)
 }
+
+// LimitError is a refusal that passes if the caller waits: it wraps
+// ErrRateLimited, ErrTooFast or ErrSaturated (errors.Is finds them) and
+// says how long to wait before trying again.
+type LimitError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the sentinel error.
+func (e *LimitError) Unwrap() error { return e.Err }
+
+// RetryAfter is how long err asks the caller to wait before trying again,
+// or 0 if it is not a LimitError.
+func RetryAfter(err error) time.Duration {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le.RetryAfter
+	}
+	return 0
+}

@@ -3,8 +3,12 @@ package sandbox
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -27,11 +31,15 @@ type runner struct {
 	raw     [][]any
 	txMaybe bool       // a BEGIN or SAVEPOINT ran, so a transaction may be open
 	stmts   *stmtCache // the sandbox's prepared statements; nil runs each afresh
+	// gated runners take a global slot for each statement (see exec)
+	// instead of holding one for the whole operation.
+	gated bool
+	m     *Manager
 }
 
 // runner starts a runner on conn, whose total_changes() is total.
 func (m *Manager) runner(parent context.Context, conn *sql.Conn, deny *denial, total int64) *runner {
-	return &runner{parent: parent, conn: conn, deny: deny, tracer: m.opts.Tracer, timeout: m.opts.QueryTimeout, total: total}
+	return &runner{parent: parent, conn: conn, deny: deny, tracer: m.opts.Tracer, timeout: m.opts.QueryTimeout, total: total, m: m}
 }
 
 // changes returns changes() and total_changes() of the connection. They
@@ -88,20 +96,7 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 	if plan && planned(kw) {
 		st.Plan = r.plan(ctx, src)
 	}
-	r.deny.clear()
-	var rows *sql.Rows
-	var err error
-	if r.stmts != nil && cacheable(kw) {
-		rows, err = r.stmts.query(ctx, src, args...)
-	} else {
-		rows, err = r.conn.QueryContext(ctx, src, args...)
-	}
-	if err == nil {
-		err = r.read(rows, &st)
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-	}
+	err := r.exec(ctx, kw, src, &st, args)
 	if err != nil {
 		st.Error = stmtError(r.parent, ctx, err, r.deny, r.timeout)
 		// A failed statement may still have counted changes (a trigger's,
@@ -118,6 +113,66 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 	}
 	r.total = total
 	return st
+}
+
+// exec runs one statement and reads its rows into st. A gated runner
+// holds a global slot only while SQLite works: a statement that finds the
+// lock it needs taken by the other connection (SQLITE_BUSY) gives the slot
+// back and tries again shortly, until ctx's deadline, rather than sleeping
+// inside SQLite's busy handler with the slot held.
+func (r *runner) exec(ctx context.Context, kw, src string, st *Statement, args []any) error {
+	if !r.gated {
+		return r.execOnce(ctx, kw, src, st, args)
+	}
+	bytes := r.bytes
+	pause := 250 * time.Microsecond
+	for {
+		if err := r.m.waitSlot(ctx); err != nil {
+			return err
+		}
+		err := r.execOnce(ctx, kw, src, st, args)
+		r.m.releaseSlot()
+		if !isBusy(err) {
+			return err
+		}
+		*st = Statement{SQL: st.SQL}
+		r.bytes = bytes
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		pause = min(2*pause, 4*time.Millisecond)
+	}
+}
+
+// execOnce runs one statement and reads its rows into st.
+func (r *runner) execOnce(ctx context.Context, kw, src string, st *Statement, args []any) error {
+	r.deny.clear()
+	var rows *sql.Rows
+	var err error
+	if r.stmts != nil && cacheable(kw) {
+		rows, err = r.stmts.query(ctx, src, args...)
+	} else {
+		rows, err = r.conn.QueryContext(ctx, src, args...)
+	}
+	if err != nil {
+		return err
+	}
+	err = r.read(rows, st)
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// isBusy reports SQLITE_BUSY (any extended code): another connection holds
+// a lock this one needs.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // read collects rows into st within the row and size caps.

@@ -17,8 +17,8 @@ var sharedTemplate = sync.OnceValues(func() ([]byte, error) {
 	return m.Image(context.Background())
 })
 
-// newTestManager returns a Manager on the shared template, without a
-// creation rate limit unless opts asks for one, closed when the test ends.
+// newTestManager returns a Manager on the shared template, without rate
+// limits unless opts asks for them, closed when the test ends.
 func newTestManager(t testing.TB, opts Options) *Manager {
 	t.Helper()
 	image, err := sharedTemplate()
@@ -26,8 +26,10 @@ func newTestManager(t testing.TB, opts Options) *Manager {
 		t.Fatalf("building template: %v", err)
 	}
 	opts.Template = image
-	if opts.CreationsPerMinute == 0 {
-		opts.CreationsPerMinute = -1
+	for _, rate := range []*int{&opts.CreationsPerMinute, &opts.NewVisitorCreationsPerMinute, &opts.QueriesPerMinute} {
+		if *rate == 0 {
+			*rate = -1
+		}
 	}
 	m, err := New(opts)
 	if err != nil {

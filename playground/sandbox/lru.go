@@ -25,6 +25,11 @@ func (m *Manager) lookup(visitor string) (*box, []*box, error) {
 		m.lru.MoveToFront(b.elem)
 	}
 	b.lastUsed = now
+	if wait := b.ops.wait(m.queries, now); wait > 0 {
+		m.stats.tooFast.Add(1)
+		return nil, victims, &LimitError{Err: ErrTooFast, RetryAfter: wait}
+	}
+	b.ops.take(m.queries)
 	return b, victims, nil
 }
 
@@ -69,6 +74,10 @@ func (m *Manager) idle(now time.Time) []*box {
 // limit; the rest is headroom for running queries. keep, which may be nil,
 // is never chosen. It is called with m.mu held; the returned boxes are
 // locked and must be closed.
+//
+// Sandboxes used only once go first, least recently used first, and only
+// then those whose visitors came back: a script creating sandboxes it
+// never uses again evicts its own before a student's (a segmented LRU).
 func (m *Manager) makeRoom(keep *box) []*box {
 	if m.closed {
 		return nil
@@ -82,21 +91,23 @@ func (m *Manager) makeRoom(keep *box) []*box {
 		}
 	}
 	var victims []*box
-	for e := m.lru.Back(); e != nil && (over > 0 || memory > 0); {
-		b := e.Value.(*box)
-		prev := e.Prev()
-		if b != keep && b.mu.TryLock() {
-			m.evict(b)
-			victims = append(victims, b)
-			if over > 0 {
-				over--
-				m.stats.evictedLRU.Add(1)
-			} else {
-				m.stats.evictedMemory.Add(1)
+	for _, returning := range []bool{false, true} {
+		for e := m.lru.Back(); e != nil && (over > 0 || memory > 0); {
+			b := e.Value.(*box)
+			prev := e.Prev()
+			if b != keep && (returning || b.uses < 2) && b.mu.TryLock() {
+				m.evict(b)
+				victims = append(victims, b)
+				if over > 0 {
+					over--
+					m.stats.evictedLRU.Add(1)
+				} else {
+					m.stats.evictedMemory.Add(1)
+				}
+				memory--
 			}
-			memory--
+			e = prev
 		}
-		e = prev
 	}
 	return victims
 }

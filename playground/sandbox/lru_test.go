@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"context"
-	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -86,35 +84,5 @@ func TestEviction(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestCreationRateLimit(t *testing.T) {
-	clk := newClock()
-	m := newTestManager(t, Options{CreationsPerMinute: 2, CreationBurst: 2, Now: clk.Now})
-	ctx := ContextWithClient(context.Background(), "203.0.113.7")
-	other := ContextWithClient(context.Background(), "198.51.100.1")
-	steps := []struct {
-		ctx     context.Context
-		visitor string
-		advance time.Duration
-		want    error
-	}{
-		{ctx, "a", 0, nil},
-		{ctx, "b", 0, nil},
-		{ctx, "c", 0, ErrRateLimited},
-		{ctx, "a", 0, nil}, // existing sandboxes are not creations
-		{other, "d", 0, nil},
-		{ctx, "c", 30 * time.Second, nil},
-		{ctx, "e", 0, ErrRateLimited},
-	}
-	for _, s := range steps {
-		clk.Advance(s.advance)
-		if _, err := m.Run(s.ctx, s.visitor, "SELECT 1", RunOptions{}); !errors.Is(err, s.want) {
-			t.Errorf("visitor %s: Run = %v, want %v", s.visitor, err, s.want)
-		}
-	}
-	if st := m.Stats(); st.Sandboxes != 4 || st.RateLimited != 2 {
-		t.Errorf("Stats = %+v, want 4 sandboxes and 2 refusals", st)
 	}
 }

@@ -25,6 +25,10 @@ type backupper interface {
 // holds, then fails with SQLITE_BUSY). Spans carry sandbox.connection =
 // "a" or "b".
 //
+// Such demos spend most of their time waiting: for a lock, or in a pause
+// the demo makes on purpose. So each statement on a or b takes a global
+// slot for itself, and between statements the demo holds none.
+//
 // A private in-memory database can have only one connection, so the copy
 // lives in SQLite's memdb VFS under a random name for the duration of the
 // call: the visitor's data is copied in before fn and copied back after it
@@ -67,18 +71,24 @@ func (m *Manager) WithPair(ctx context.Context, visitor string, fn func(ctx cont
 	}
 	defer second.Close()
 
-	busy := fmt.Sprintf("PRAGMA busy_timeout = %d", m.opts.QueryTimeout.Milliseconds())
 	dbs := make([]*DB, 2)
 	for i, c := range []*sql.Conn{first, second} {
 		deny := &denial{}
-		if err := guard(ctx, c, deny, busy); err != nil {
+		// A lock the other connection holds fails at once: the runner
+		// waits for it with the slot given back (see runner.exec).
+		if err := guard(ctx, c, deny, "PRAGMA busy_timeout = 0"); err != nil {
 			return err
 		}
 		r := m.runner(parent, c, deny, 0)
+		r.gated = true
 		r.attrs = []attribute.KeyValue{attribute.String("sandbox.connection", string(rune('a'+i)))}
 		dbs[i] = &DB{r: r, recycled: l.recycled}
 	}
+	l.pause()
 	fnErr := fn(ctx, dbs[0], dbs[1])
+	if err := l.resume(parent); err != nil {
+		return errors.Join(fnErr, err)
+	}
 	dbs[0].r.rollback()
 	dbs[1].r.rollback()
 	if err := copyDB(l.b.conn, uri, true); err != nil {

@@ -32,6 +32,7 @@ var (
 	ErrBusy              = errors.New("sandbox: another query of this visitor is still running")
 	ErrSaturated         = errors.New("sandbox: too many queries running, try again shortly")
 	ErrRateLimited       = errors.New("sandbox: too many new sandboxes from this client")
+	ErrTooFast           = errors.New("sandbox: too many queries from this visitor")
 	ErrClosed            = errors.New("sandbox: manager closed")
 )
 
@@ -49,7 +50,8 @@ type Options struct {
 	// higher throughput; see docs/performance.md.)
 	MaxConcurrent int
 	// QueueWait is how long a query waits for a free slot before
-	// ErrSaturated. Default 250ms.
+	// ErrSaturated. Default 1s: long enough for a whole class pressing
+	// Run in the same second to be served in turn.
 	QueueWait time.Duration
 	// QueryTimeout is the wall-clock budget of one Run (all its statements)
 	// or one With callback. Default 2s.
@@ -58,14 +60,30 @@ type Options struct {
 	// process-wide: the last Manager created sets it. Default 768 MiB;
 	// negative leaves the limit alone.
 	HeapLimit int64
-	// CreationsPerMinute is how many sandboxes one client (see
-	// ContextWithClient) may create per minute once its burst is spent.
-	// Default 60; negative means no limit.
+	// CreationsPerMinute is how many sandboxes visitors from one address
+	// (see Client) may create per minute once the burst is spent. A whole
+	// class often shares one address, so the default is generous: 300;
+	// negative means no limit.
 	CreationsPerMinute int
-	// CreationBurst is how many sandboxes a client may create at once.
-	// A whole class often shares one address, so the default is generous:
-	// 200. The LRU cap still bounds the total.
+	// CreationBurst is how many sandboxes visitors from one address may
+	// create at once: a class of 300 arriving in the same minute, twice
+	// over. Default 600. The LRU cap still bounds the total.
 	CreationBurst int
+	// NewVisitorCreationsPerMinute is how many of those may be for visitor
+	// ids made in the same request (Client.NewVisitor): what a script that
+	// drops its cookies looks like. Default 20; negative means no limit.
+	NewVisitorCreationsPerMinute int
+	// NewVisitorCreationBurst is how many such sandboxes one address may
+	// create at once. Default 20.
+	NewVisitorCreationBurst int
+	// QueriesPerMinute is how many operations one visitor may start per
+	// minute once the burst is spent, so one visitor firing queries as
+	// fast as they can leaves the slots to the others. Default 120 (two a
+	// second); negative means no limit.
+	QueriesPerMinute int
+	// QueryBurst is how many operations one visitor may start at once.
+	// Default 10.
+	QueryBurst int
 	// Spares is how many sandboxes are kept cloned in advance, so a new
 	// visitor does not wait for a clone. Default 1 (each costs a sandbox's
 	// memory while idle); negative means none.
@@ -92,7 +110,7 @@ func (o *Options) defaults() {
 		o.MaxConcurrent = max(runtime.GOMAXPROCS(0), 2)
 	}
 	if o.QueueWait <= 0 {
-		o.QueueWait = 250 * time.Millisecond
+		o.QueueWait = time.Second
 	}
 	if o.QueryTimeout <= 0 {
 		o.QueryTimeout = 2 * time.Second
@@ -101,10 +119,22 @@ func (o *Options) defaults() {
 		o.HeapLimit = 768 << 20
 	}
 	if o.CreationsPerMinute == 0 {
-		o.CreationsPerMinute = 60
+		o.CreationsPerMinute = 300
 	}
 	if o.CreationBurst <= 0 {
-		o.CreationBurst = 200
+		o.CreationBurst = 600
+	}
+	if o.NewVisitorCreationsPerMinute == 0 {
+		o.NewVisitorCreationsPerMinute = 20
+	}
+	if o.NewVisitorCreationBurst <= 0 {
+		o.NewVisitorCreationBurst = 20
+	}
+	if o.QueriesPerMinute == 0 {
+		o.QueriesPerMinute = 120
+	}
+	if o.QueryBurst <= 0 {
+		o.QueryBurst = 10
 	}
 	if o.Spares == 0 {
 		o.Spares = 1
@@ -136,11 +166,15 @@ type Manager struct {
 	boxes   map[string]*box
 	lru     *list.List // of *box, most recently used first
 	evicted *idSet
-	buckets *limiter
+	// buckets limits creations per address, newcomers those for new
+	// visitor ids per address; queries is each visitor's own rate.
+	buckets   *limiter
+	newcomers *limiter
+	queries   rate
 
 	stats struct {
 		created, evictedIdle, evictedLRU, evictedMemory atomic.Uint64
-		busy, saturated, rateLimited                    atomic.Uint64
+		busy, saturated, rateLimited, tooFast           atomic.Uint64
 	}
 
 	spare      chan *box     // sandboxes cloned in advance, owned by nobody
@@ -167,6 +201,8 @@ func New(opts Options) (*Manager, error) {
 		lru:        list.New(),
 		evicted:    newIDSet(max(4*opts.MaxSandboxes, 1024)),
 		buckets:    newLimiter(opts.CreationsPerMinute, opts.CreationBurst),
+		newcomers:  newLimiter(opts.NewVisitorCreationsPerMinute, opts.NewVisitorCreationBurst),
+		queries:    rate{perMinute: float64(opts.QueriesPerMinute), burst: float64(opts.QueryBurst)},
 		spare:      make(chan *box, max(opts.Spares, 0)),
 		refillKick: make(chan struct{}, 1),
 		refillDone: make(chan struct{}),

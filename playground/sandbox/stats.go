@@ -14,6 +14,7 @@ type Stats struct {
 	Busy          uint64 // calls refused with ErrBusy
 	Saturated     uint64 // calls refused with ErrSaturated
 	RateLimited   uint64 // calls refused with ErrRateLimited
+	TooFast       uint64 // calls refused with ErrTooFast
 	TemplateBytes int    // size of the image every sandbox is cloned from
 	// TemplateBuild is how long building the template took in New.
 	TemplateBuild time.Duration
@@ -40,6 +41,7 @@ func (m *Manager) Stats() Stats {
 		Busy:          m.stats.busy.Load(),
 		Saturated:     m.stats.saturated.Load(),
 		RateLimited:   m.stats.rateLimited.Load(),
+		TooFast:       m.stats.tooFast.Load(),
 		TemplateBytes: m.templateLen(),
 		TemplateBuild: m.buildTimeIfReady(),
 		SQLiteMemory:  m.memory.used(),

@@ -148,6 +148,12 @@
     if (push !== 'false') pushUrl(push);
   }
 
+  // How long a 503 asks us to wait before trying again (Retry-After in seconds, at most 10); 0 for anything else.
+  function retryDelay(res) {
+    const secs = Number(res.headers.get('Retry-After'));
+    return res.status === 503 && secs > 0 ? Math.min(secs, 10) * 1000 : 0;
+  }
+
   async function issue(el, verb, submitter, ev) {
     const t = inherited(el, 'hx-target');
     const target = t ? query(el, t.owner, t.value)[0] : el;
@@ -177,14 +183,22 @@
     if (target.id) headers['HX-Target'] = target.id;
     const token = doc.querySelector('meta[name="csrf-token"]');
     if (token && req.url.origin === location.origin) headers['X-CSRF-Token'] = token.content;
-    const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
     let res = null, text = '';
-    try {
-      res = await fetch(req.url.href, { method: verb.toUpperCase(), headers, body: req.body, credentials: 'same-origin', signal: ctrl.signal });
-      text = await res.text();
-    } catch (_) { res = null; /* offline, refused or timed out */ }
-    clearTimeout(timer);
+    for (let attempt = 0; ; attempt++) {
+      const ctrl = new AbortController();
+      const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+      try {
+        res = await fetch(req.url.href, { method: verb.toUpperCase(), headers, body: req.body, credentials: 'same-origin', signal: ctrl.signal });
+        text = await res.text();
+      } catch (_) { res = null; /* offline, refused or timed out */ }
+      clearTimeout(timer);
+      // A server busy with a whole class asks to come back shortly: do so once, and say why.
+      const wait = attempt === 0 && res ? retryDelay(res) : 0;
+      if (!wait) break;
+      if (status) status.textContent = 'The server is busy with the whole class — trying again in ' + Math.ceil(wait / 1000) + ' s…';
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (status) status.textContent = 'Running…';
+    }
     const where = () => (el.isConnected ? el : doc.body);
     try {
       if (res) handleResponse(el, target, res, text, req, detail);
