@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,9 +91,49 @@ func (s *Server) runDemoForm(c echo.Context) error {
 		}
 	}
 	setRetryAfter(c, status, run.err)
+	if !isFragment(c) && status == http.StatusOK {
+		return s.redirectToRun(c, d, view.DemoResult(result), run.params)
+	}
+	// A refusal or failure answers at once, with its status: reloading the
+	// page is then the natural way to try again.
 	return s.render(c, status, view.DemoResult(result), func() templ.Component {
-		return s.demoPage(csrfToken(c), d, &result, run.params)
+		return s.demoPage(csrfToken(c), d, view.DemoResult(result), run.params)
 	})
+}
+
+// redirectToRun keeps a successful run whose form was posted without the
+// partial-update script and sends the browser to the page that shows it
+// (303 See Other), so reloading that page shows the result again rather
+// than running the demo again.
+func (s *Server) redirectToRun(c echo.Context, d *demo, result templ.Component, values map[string]string) error {
+	var b strings.Builder
+	if err := result.Render(context.WithoutCancel(c.Request().Context()), &b); err != nil {
+		return err
+	}
+	id, ok := s.runs.put(visitorID(c), d.ID, values, b.String())
+	if !ok {
+		// Too large to keep: show it right away instead.
+		return s.page(c, s.demoPage(csrfToken(c), d, templ.Raw(b.String()), values))
+	}
+	return c.Redirect(http.StatusSeeOther, d.page()+"?run="+id+"#demo-"+d.ID)
+}
+
+// ranHere finds the run a form post redirected to (?run=) when it belongs
+// to the visitor and to the page being shown.
+func (s *Server) ranHere(c echo.Context) (*storedRun, *demo, bool) {
+	id := c.QueryParam("run")
+	if id == "" {
+		return nil, nil, false
+	}
+	r, ok := s.runs.get(id, visitorID(c))
+	if !ok {
+		return nil, nil, false
+	}
+	d, ok := s.demos.get(r.demo)
+	if !ok || d.page() != c.Request().URL.Path {
+		return nil, nil, false
+	}
+	return r, d, true
 }
 
 // runDemoJSON is the JSON twin of a demo panel.
@@ -240,14 +281,13 @@ func (d *demo) page() string {
 	return "/lessons/" + d.Lesson
 }
 
-// demoPage is the full page a demo's form lands on without the
-// partial-update script: its lesson (or its own page) with the result in
-// place.
-func (s *Server) demoPage(csrf string, d *demo, result *view.Result, values map[string]string) templ.Component {
+// demoPage is the page a demo's panel lives on, with a result in place:
+// its lesson, or its own page.
+func (s *Server) demoPage(csrf string, d *demo, result templ.Component, values map[string]string) templ.Component {
 	if d.Lesson == "" {
 		panel := s.demoView(csrf, d, values)
 		panel.Result = result
 		return view.ConsolePage(view.Console{Page: s.pageMeta(csrf, d.Title), Panel: panel})
 	}
-	return s.lessonView(csrf, d.Lesson, map[string]*view.Result{d.ID: result}, map[string]map[string]string{d.ID: values})
+	return s.lessonView(csrf, d.Lesson, map[string]templ.Component{d.ID: result}, map[string]map[string]string{d.ID: values})
 }

@@ -153,6 +153,29 @@ func (c *client) postForm(target string, form url.Values, h http.Header) reply {
 	return c.send(http.MethodPost, target, form.Encode(), hh)
 }
 
+// runRedirect matches where a form post made without the partial-update
+// script sends the browser: the demo's page, the run, the panel.
+var runRedirect = regexp.MustCompile(`^(/[a-z0-9/-]+)\?run=[A-Za-z0-9_-]{16}#demo-([a-z0-9-]+)$`)
+
+// postFormFollow posts form as a browser without JavaScript does: it
+// expects the 303 to the page that shows the run on page, in panel
+// demo-<id>, and follows it.
+func (c *client) postFormFollow(target string, form url.Values, h http.Header, page, id string) reply {
+	c.t.Helper()
+	r := c.postForm(target, form, h)
+	if r.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("POST %s: status = %d, want 303; body:\n%.500s", target, r.StatusCode, r.text)
+	}
+	loc := r.Header.Get("Location")
+	m := runRedirect.FindStringSubmatch(loc)
+	if m == nil || m[1] != page || m[2] != id {
+		c.t.Fatalf("POST %s: Location = %q, want %s?run=…#demo-%s", target, loc, page, id)
+	}
+	// A browser keeps the fragment to itself.
+	path, _, _ := strings.Cut(loc, "#")
+	return c.get(path, nil)
+}
+
 // postJSON posts body as application/json.
 func (c *client) postJSON(target, body string, h http.Header) reply {
 	c.t.Helper()

@@ -52,12 +52,15 @@ func (s *Server) showLesson(c echo.Context) error {
 	if _, ok := s.lessons.Lesson(c.Param("slug")); !ok {
 		return echo.NewHTTPError(404, "There is no lesson called "+strconv.Quote(c.Param("slug"))+".")
 	}
+	if r, d, ok := s.ranHere(c); ok {
+		return s.page(c, s.demoPage(csrfToken(c), d, templ.Raw(r.html), r.values))
+	}
 	return s.prerendered(c, "/lessons/"+c.Param("slug"))
 }
 
 // lessonView is a lesson page; results and values fill in demo panels that
 // have just run (a form posted without the partial-update script).
-func (s *Server) lessonView(csrf, slug string, results map[string]*view.Result, values map[string]map[string]string) templ.Component {
+func (s *Server) lessonView(csrf, slug string, results map[string]templ.Component, values map[string]map[string]string) templ.Component {
 	l, _ := s.lessons.Lesson(slug)
 	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
 	vm.Description = l.Summary

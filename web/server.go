@@ -61,6 +61,7 @@ type Server struct {
 	pages   map[string]prerenderedPage
 	sql     *sandbox.Manager
 	airline *airline.App
+	runs    *runStore
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -117,6 +118,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		code:    code,
 		sql:     sql,
 		airline: airline.New(tp.Tracer("github.com/engineroom/engineroom/playground/airline")),
+		// Results of form posts made without JavaScript, shown again on
+		// the page the post redirects to: a few minutes' worth for a class.
+		runs: newRunStore(2000, 32<<20, 30*time.Minute, time.Now),
 	}
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {

@@ -442,7 +442,12 @@ func TestCSRF(t *testing.T) {
 			if tt.dropCookie {
 				delete(c.jar, csrfCookie)
 			}
-			r := c.postForm("/demos/request-echo", form, h)
+			var r reply
+			if tt.wantStatus == http.StatusOK && h.Get("HX-Request") == "" {
+				r = c.postFormFollow("/demos/request-echo", form, h, "/lessons/what-happens-when-you-click", "request-echo")
+			} else {
+				r = c.postForm("/demos/request-echo", form, h)
+			}
 			if r.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d; body:\n%s", r.StatusCode, tt.wantStatus, r.text)
 			}
@@ -658,7 +663,7 @@ func TestDemoFullPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			c := primed(t, srv)
-			r := c.postForm("/demos/"+tt.id, url.Values{tt.field: {tt.value}, "_csrf": {c.cookie(csrfCookie)}}, nil)
+			r := c.postFormFollow("/demos/"+tt.id, url.Values{tt.field: {tt.value}, "_csrf": {c.cookie(csrfCookie)}}, nil, "/lessons/what-happens-when-you-click", tt.id)
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("status = %d; body:\n%s", r.StatusCode, r.text)
 			}

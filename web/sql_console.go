@@ -326,6 +326,9 @@ func schemaView(sch sandbox.Schema) view.SchemaView {
 // showConsole is GET /sql: a SQL console on the visitor's own database,
 // with the schema beside it. ?q= fills in the query.
 func (s *Server) showConsole(c echo.Context) error {
+	if r, d, ok := s.ranHere(c); ok {
+		return s.page(c, s.demoPage(csrfToken(c), d, templ.Raw(r.html), r.values))
+	}
 	d, _ := s.demos.get("sql")
 	values := map[string]string{}
 	if q := c.QueryParam("q"); q != "" {

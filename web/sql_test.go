@@ -1694,7 +1694,7 @@ func testSQLFullPageRun(t *testing.T, srv *web.Server) {
 			if tt.plan {
 				form.Set("plan", "on")
 			}
-			r := c.postForm("/demos/sql", form, nil)
+			r := c.postFormFollow("/demos/sql", form, nil, "/sql", "sql")
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("status = %d; body:\n%.500s", r.StatusCode, r.text)
 			}

@@ -29,7 +29,10 @@ const (
 )
 
 // RecentBookings loads the latest limit bookings with their members'
-// names, either one query per booking (N+1) or with one JOIN.
+// names, either one query per booking (N+1) or with one JOIN. Booking ids
+// grow with time, so the latest are the highest ids, which the primary key
+// hands over in order: no sort of the whole table hides the difference
+// between the two.
 func (a *App) RecentBookings(ctx context.Context, db querier, limit int, strategy string) (Recent, error) {
 	ctx, span := a.step(ctx, "load recent bookings ("+strategy+")", attribute.Int("engineroom.limit", limit))
 	defer span.End()
@@ -38,7 +41,7 @@ func (a *App) RecentBookings(ctx context.Context, db querier, limit int, strateg
 	if strategy == Join {
 		res, err := db.Query(ctx, `SELECT b.id, b.booked_at, m.name
 FROM bookings b JOIN members m ON m.id = b.member_id
-ORDER BY b.booked_at DESC, b.id DESC LIMIT ?`, limit)
+ORDER BY b.id DESC LIMIT ?`, limit)
 		if err != nil {
 			return r, fail(span, err)
 		}
@@ -48,7 +51,7 @@ ORDER BY b.booked_at DESC, b.id DESC LIMIT ?`, limit)
 		}
 	} else {
 		res, err := db.Query(ctx, `SELECT id, booked_at, member_id
-FROM bookings ORDER BY booked_at DESC, id DESC LIMIT ?`, limit)
+FROM bookings ORDER BY id DESC LIMIT ?`, limit)
 		if err != nil {
 			return r, fail(span, err)
 		}

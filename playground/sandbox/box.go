@@ -209,6 +209,9 @@ func (m *Manager) takeSlot(ctx context.Context) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.QueueWait, ErrSaturated)
 	defer cancel()
 	err := m.waitSlot(ctx)
+	if err == nil {
+		return nil
+	}
 	if errors.Is(context.Cause(ctx), ErrSaturated) {
 		m.stats.saturated.Add(1)
 		return &LimitError{Err: ErrSaturated, RetryAfter: saturatedRetry}

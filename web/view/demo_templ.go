@@ -232,7 +232,7 @@ func DemoPanel(d Demo) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if d.Result != nil {
-			templ_7745c5c3_Err = DemoResult(*d.Result).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = d.Result.Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -67,9 +67,10 @@ type Demo struct {
 	CSRF        string
 	Button      string
 	Fields      []Field
-	Result      *Result
-	SQLTools    bool
-	Wide        bool
+	// Result, when set, fills the result region: a run's DemoResult.
+	Result   templ.Component
+	SQLTools bool
+	Wide     bool
 }
 
 // Field is one input of a demo form.
