@@ -92,11 +92,12 @@ func (b *browserTab) submitWithoutJavaScript(t *testing.T) {
 	)
 	res := b.clickToNavigate(t, "#demo-request-echo button.btn-run")
 	if res != 200 {
-		t.Fatalf("the form post answered %d, want 200", res)
+		t.Fatalf("the page the form post led to answered %d, want 200", res)
 	}
+	// The post answers 303 to the lesson, which shows the run in its panel.
 	loc := b.location(t)
-	if want := b.base + "/demos/request-echo#demo-request-echo"; loc != want {
-		t.Errorf("after the post the page is %s, want %s (the form's action)", loc, want)
+	if !regexp.MustCompile(`^` + regexp.QuoteMeta(b.base+browserLessonPath) + `\?run=[A-Za-z0-9_-]{16}#demo-request-echo$`).MatchString(loc) {
+		t.Errorf("after the post the page is %s, want the lesson with ?run= and #demo-request-echo", loc)
 	}
 	b.do(t, "waiting for the result", chromedp.WaitVisible(chromedp.CSS("#demo-request-echo-result .pane-back ol.waterfall li.span")))
 	r := b.result(t, "request-echo")
@@ -108,6 +109,14 @@ func (b *browserTab) submitWithoutJavaScript(t *testing.T) {
 		t.Errorf("the full page shows the message field as %q, want the message sent, %q", got, msg)
 	}
 	b.noHorizontalScroll(t, "on the full-page result")
+	// Reloading shows the same run again: nothing is posted twice.
+	if res, err := chromedp.RunResponse(b.ctx, chromedp.Reload()); err != nil || res.Status != 200 {
+		t.Fatalf("reloading: %v (status %v)", err, res)
+	}
+	b.do(t, "waiting for the result after the reload", chromedp.WaitVisible(chromedp.CSS("#demo-request-echo-result .pane-back ol.waterfall li.span")))
+	if again := b.result(t, "request-echo"); again.Trace != r.Trace || again.Trace == "" {
+		t.Errorf("after a reload the panel shows trace %q, want the same run's %q", again.Trace, r.Trace)
+	}
 }
 
 // TestBrowserScreenshot writes the README screenshot: the request demo

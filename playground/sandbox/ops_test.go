@@ -134,7 +134,7 @@ func TestHeapLimit(t *testing.T) {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
 	// The limit is process-wide: put the default back for the other tests.
-	t.Cleanup(func() { configureSQLite(768 << 20) })
+	t.Cleanup(func() { configureSQLite(896 << 20) })
 	m := newTestManager(t, Options{HeapLimit: base.Stats().SQLiteMemory + 32<<20})
 	res := mustRun(t, m, "v", runaway+"SELECT x, zeroblob(10000) || x FROM c ORDER BY x DESC; SELECT 1")
 	if e := res.Statements[0].Error; e == nil || e.Name != "SQLITE_NOMEM" || e.Message != "query used too much memory" {
@@ -150,7 +150,7 @@ func TestMemoryPressureEvicts(t *testing.T) {
 	if base.Stats().HeapLimit == 0 {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
-	t.Cleanup(func() { configureSQLite(768 << 20) })
+	t.Cleanup(func() { configureSQLite(896 << 20) })
 	// Room for about a dozen sandboxes below seven eighths of the limit.
 	m := newTestManager(t, Options{Spares: -1, HeapLimit: base.Stats().SQLiteMemory + 32<<20})
 	for i := range 20 {
