@@ -152,9 +152,10 @@ func (o *Options) defaults() {
 // Manager owns the template image and every visitor's sandbox.
 type Manager struct {
 	opts Options
-	// template, buildTime and buildErr are written once, before ready is
-	// closed; read them only after <-ready (see image).
+	// template, clone, buildTime and buildErr are written once, before
+	// ready is closed; read them only after <-ready (see Image).
 	template  []byte
+	clone     []byte // template with headroom (see withHeadroom)
 	buildTime time.Duration
 	buildErr  error
 	ready     chan struct{}
@@ -216,7 +217,7 @@ func New(opts Options) (*Manager, error) {
 		m.heapLimit = opts.HeapLimit
 	}
 	if opts.Template != nil {
-		m.template = opts.Template
+		m.template, m.clone = opts.Template, withHeadroom(opts.Template)
 		close(m.ready)
 	} else {
 		// Seeding takes a few hundred milliseconds: the server can start
@@ -227,6 +228,7 @@ func New(opts Options) (*Manager, error) {
 			defer close(m.ready)
 			start := time.Now()
 			m.template, m.buildErr = buildTemplate(ctx)
+			m.clone = withHeadroom(m.template)
 			m.buildTime = time.Since(start)
 		}()
 	}
@@ -302,11 +304,21 @@ func (m *Manager) Image(ctx context.Context) ([]byte, error) {
 	}
 }
 
-// templateLen is the template's size, or 0 while it is being built.
+// cloneImage waits for the demo image and returns it with its headroom:
+// what a new sandbox is deserialized from.
+func (m *Manager) cloneImage(ctx context.Context) ([]byte, error) {
+	if _, err := m.Image(ctx); err != nil {
+		return nil, err
+	}
+	return m.clone, nil
+}
+
+// templateLen is the size a sandbox is cloned at (the demo data and its
+// headroom), or 0 while the demo data is being built.
 func (m *Manager) templateLen() int {
 	select {
 	case <-m.ready:
-		return len(m.template)
+		return len(m.clone)
 	default:
 		return 0
 	}

@@ -23,7 +23,7 @@ func (m *Manager) refill() {
 	for {
 		for m.buildErr == nil && len(m.spare) < cap(m.spare) {
 			b := &box{}
-			if err := b.open(context.Background(), m.template); err != nil {
+			if err := b.open(context.Background(), m.clone); err != nil {
 				// Out of memory, most likely: new visitors clone on the spot
 				// and report the error themselves.
 				break
@@ -56,7 +56,7 @@ func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 		b.db, b.conn, b.stmts, b.deny, b.total = s.db, s.conn, s.stmts, s.deny, 0
 		return true, nil
 	default:
-		image, err := m.Image(ctx)
+		image, err := m.cloneImage(ctx)
 		if err != nil {
 			return false, err
 		}
