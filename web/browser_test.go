@@ -226,6 +226,15 @@ type browserTab struct {
 
 	mu       sync.Mutex
 	problems []string
+	expected []string // problems the test provokes on purpose, by substring
+}
+
+// expectProblem tells the tab a console problem containing substr is
+// provoked on purpose (a refused request the page handles, say).
+func (b *browserTab) expectProblem(substr string) {
+	b.mu.Lock()
+	b.expected = append(b.expected, substr)
+	b.mu.Unlock()
 }
 
 // openTab opens a tab on vp. When the test ends it fails the test if the
@@ -245,7 +254,9 @@ func openTab(t *testing.T, browser context.Context, base string, vp browserViewp
 		tab.mu.Lock()
 		defer tab.mu.Unlock()
 		for _, p := range tab.problems {
-			t.Errorf("browser console: %s", p)
+			if !slices.ContainsFunc(tab.expected, func(e string) bool { return strings.Contains(p, e) }) {
+				t.Errorf("browser console: %s", p)
+			}
 		}
 	})
 	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(vp.scale)}

@@ -2,6 +2,10 @@
 //
 //	engineroom              serve (ADDR or PORT, default :8080)
 //	engineroom healthcheck  exit 0 when the local server answers /healthz
+//	engineroom loadtest     simulate a class on one address and report latency,
+//	                        statuses and the server's memory and CPU
+//	                        (-students 50 -every 2s -duration 60s; -url and
+//	                        -pid aim it at a running server instead of starting one)
 package main
 
 import (

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -25,6 +27,7 @@ type config struct {
 	otlpEndpoint   string
 	clientIPHeader string
 	secret         string
+	cpuProfile     string
 }
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM;
@@ -32,7 +35,8 @@ type config struct {
 const shutdownGrace = 4 * time.Second
 
 // run is the whole program: it parses its arguments and environment, then
-// serves until ctx is cancelled, or runs the healthcheck command.
+// serves until ctx is cancelled, or runs the healthcheck or loadtest
+// command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, rest, err := parseConfig(args, getenv, stderr)
 	if err != nil {
@@ -42,8 +46,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch rest[0] {
 		case "healthcheck":
 			return healthcheck(ctx, cfg.addr, stdout)
+		case "loadtest":
+			return loadtest(ctx, rest[1:], getenv, stdout, stderr)
 		default:
-			return fmt.Errorf("unknown command %q (try: healthcheck)", rest[0])
+			return fmt.Errorf("unknown command %q (try: healthcheck, loadtest)", rest[0])
 		}
 	}
 	return serve(ctx, cfg, stdout)
@@ -70,6 +76,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.logFormat, "log-format", def("LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", def("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector base URL (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", def("CLIENT_IP_HEADER", ""), "header a trusted proxy sets to the client address, e.g. Fly-Client-IP (env CLIENT_IP_HEADER)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
 	cfg.secret = getenv("SECRET_KEY")
 	if err := fs.Parse(args); err != nil {
 		return config{}, nil, err
@@ -100,6 +107,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	srv, err := web.New(ctx, web.Config{
 		BaseURL:        cfg.baseURL,
@@ -154,6 +169,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // localURL is the address to open in a browser on this machine.

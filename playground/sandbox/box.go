@@ -198,7 +198,7 @@ func (l *lease) release() {
 // other than SQLite (a deliberate pause, a lock another connection holds).
 func (l *lease) pause() {
 	if l.slot {
-		<-l.m.slots
+		l.m.releaseSlot()
 		l.slot = false
 	}
 }
@@ -216,17 +216,15 @@ func (l *lease) resume(ctx context.Context) error {
 	return nil
 }
 
-// takeSlot takes a global slot, waiting at most QueueWait. Waiters are
-// served in the order they came.
+// takeSlot takes a global slot for a new operation, waiting at most
+// QueueWait. Waiters are served in the order they came.
 func (m *Manager) takeSlot(ctx context.Context) error {
-	select {
-	case m.slots <- struct{}{}:
+	if m.slots.tryAcquire() {
 		return nil
-	default:
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.QueueWait, ErrSaturated)
 	defer cancel()
-	err := m.waitSlot(ctx)
+	err := m.slots.acquire(ctx, newOp)
 	if err == nil {
 		return nil
 	}
@@ -234,25 +232,24 @@ func (m *Manager) takeSlot(ctx context.Context) error {
 		m.stats.saturated.Add(1)
 		return &LimitError{Err: ErrSaturated, RetryAfter: saturatedRetry}
 	}
-	return err
+	return fmt.Errorf("sandbox: waiting for a free slot: %w", err)
 }
 
 // saturatedRetry is how long a visitor refused for want of a slot is asked
 // to wait: by then the queue it saw has been served.
 const saturatedRetry = 2 * time.Second
 
-// waitSlot takes a global slot, waiting as long as ctx allows.
+// waitSlot takes a global slot for an operation already under way, ahead
+// of new operations, waiting as long as ctx allows.
 func (m *Manager) waitSlot(ctx context.Context) error {
-	select {
-	case m.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("sandbox: waiting for a free slot: %w", ctx.Err())
+	if err := m.slots.acquire(ctx, underWay); err != nil {
+		return fmt.Errorf("sandbox: waiting for a free slot: %w", err)
 	}
+	return nil
 }
 
-// releaseSlot gives back a slot taken with waitSlot.
-func (m *Manager) releaseSlot() { <-m.slots }
+// releaseSlot gives back a slot taken with takeSlot or waitSlot.
+func (m *Manager) releaseSlot() { m.slots.release() }
 
 // create opens the sandbox of a new box, within the client's creation
 // budget, then makes room for it among the others.

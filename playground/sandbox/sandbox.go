@@ -162,7 +162,7 @@ type Manager struct {
 	stopBuild context.CancelFunc
 	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
 	memory    memProbe
-	slots     chan struct{}
+	slots     *gate
 
 	mu      sync.Mutex
 	closed  bool
@@ -199,7 +199,7 @@ func New(opts Options) (*Manager, error) {
 	opts.defaults()
 	m := &Manager{
 		opts:       opts,
-		slots:      make(chan struct{}, opts.MaxConcurrent),
+		slots:      newGate(opts.MaxConcurrent),
 		boxes:      make(map[string]*box),
 		lru:        list.New(),
 		evicted:    newIDSet(max(4*opts.MaxSandboxes, 1024)),

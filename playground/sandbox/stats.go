@@ -7,6 +7,7 @@ type Stats struct {
 	Sandboxes     int    // sandboxes alive now
 	Spares        int    // sandboxes cloned in advance, ready for new visitors
 	Running       int    // operations holding a global slot now
+	Waiting       int    // operations waiting for a global slot now
 	Created       uint64 // sandboxes created (including resets)
 	EvictedIdle   uint64 // dropped after IdleTimeout
 	EvictedLRU    uint64 // dropped to stay under MaxSandboxes
@@ -30,10 +31,12 @@ func (m *Manager) Stats() Stats {
 	m.mu.Lock()
 	n := len(m.boxes)
 	m.mu.Unlock()
+	running, waiting := m.slots.counts()
 	return Stats{
 		Sandboxes:     n,
 		Spares:        len(m.spare),
-		Running:       len(m.slots),
+		Running:       running,
+		Waiting:       waiting,
 		Created:       m.stats.created.Load(),
 		EvictedIdle:   m.stats.evictedIdle.Load(),
 		EvictedLRU:    m.stats.evictedLRU.Load(),
