@@ -85,7 +85,8 @@ func (b *box) open(ctx context.Context, template []byte) (err error) {
 // not the buffer, says how many pages are in use).
 const headroom = 64 * pageSize
 
-// withHeadroom returns image followed by headroom bytes of zeros.
+// withHeadroom returns a copy of image followed by headroom bytes of
+// zeros.
 func withHeadroom(image []byte) []byte {
 	if image == nil {
 		return nil

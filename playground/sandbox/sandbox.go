@@ -155,7 +155,7 @@ type Manager struct {
 	// template, clone, buildTime and buildErr are written once, before
 	// ready is closed; read them only after <-ready (see Image).
 	template  []byte
-	clone     []byte // template with headroom (see withHeadroom)
+	clone     []byte // template and its headroom, in one array (see withHeadroom)
 	buildTime time.Duration
 	buildErr  error
 	ready     chan struct{}
@@ -217,7 +217,8 @@ func New(opts Options) (*Manager, error) {
 		m.heapLimit = opts.HeapLimit
 	}
 	if opts.Template != nil {
-		m.template, m.clone = opts.Template, withHeadroom(opts.Template)
+		m.clone = withHeadroom(opts.Template)
+		m.template = m.clone[:len(opts.Template):len(opts.Template)]
 		close(m.ready)
 	} else {
 		// Seeding takes a few hundred milliseconds: the server can start
@@ -227,8 +228,10 @@ func New(opts Options) (*Manager, error) {
 		go func() {
 			defer close(m.ready)
 			start := time.Now()
-			m.template, m.buildErr = buildTemplate(ctx)
-			m.clone = withHeadroom(m.template)
+			var image []byte
+			image, m.buildErr = buildTemplate(ctx)
+			m.clone = withHeadroom(image)
+			m.template = m.clone[:len(image):len(image)]
 			m.buildTime = time.Since(start)
 		}()
 	}
