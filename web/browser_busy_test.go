@@ -63,8 +63,9 @@ func TestBrowserBusyClass(t *testing.T) {
 	tab.do(t, "pressing Ctrl+Enter", chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	tab.waitFor(t, "the panel says the class is busy", `(() => {
 		const s = document.querySelector('#demo-sql .status');
-		return !!s && s.textContent.includes('busy with the whole class') && s.textContent.includes('trying again in 2 s');
+		return !!s && s.textContent.includes('busy with the whole class') && s.textContent.includes('trying again in 2\u00a0s');
 	})()`, 5*time.Second)
+	tab.saveShot(t, "phone-busy-class.png", "#demo-sql")
 	if code := <-done; code != http.StatusOK {
 		t.Fatalf("the long query answered %d", code)
 	}

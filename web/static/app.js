@@ -195,7 +195,7 @@
       // A server busy with a whole class asks to come back shortly: do so once, and say why.
       const wait = attempt === 0 && res ? retryDelay(res) : 0;
       if (!wait) break;
-      if (status) status.textContent = 'The server is busy with the whole class — trying again in ' + Math.ceil(wait / 1000) + ' s…';
+      if (status) status.textContent = 'The server is busy with the whole class — trying again in ' + Math.ceil(wait / 1000) + '\u00a0s…';
       await new Promise((resolve) => setTimeout(resolve, wait));
       if (status) status.textContent = 'Running…';
     }
