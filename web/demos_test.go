@@ -31,6 +31,7 @@ func TestDemos(t *testing.T) {
 		{name: "SQLInjection", run: testDemosSQLInjection},
 		{name: "BadParams", run: testDemosBadParams},
 		{name: "VisitorChangedTheData", run: testDemosVisitorChangedTheData},
+		{name: "HTTPCache", run: testDemosHTTPCache},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, srv) })
@@ -127,6 +128,9 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		wantSQL   bool   // its trace has SQL spans
 		wantError string // a designed .notice-error in the front end pane; "" for none
 		wantText  string // in the front end pane's output
+		// innerRequests counts the requests the demo sends to this server
+		// itself: each adds a server span and a handler span to its trace.
+		innerRequests int
 	}
 	tests := []demoWant{
 		{id: "request-echo", wantText: "Hello, server!"},
@@ -138,6 +142,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "n-plus-one", wantSQL: true, wantText: "21 queries"},
 		{id: "double-booking", wantSQL: true, wantError: "Lost update.", wantText: "Final balance"},
 		{id: "sql-injection", wantSQL: true, wantText: "Logged in as alice"},
+		{id: "http-cache", wantSQL: true, wantText: "304 Not Modified", innerRequests: 2},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string
@@ -213,8 +218,11 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 				if rows.Length() == 0 || !rows.First().HasClass("kind-server") {
 					t.Fatalf("waterfall: %d rows, the first %q; want the server span first", rows.Length(), rows.First().AttrOr("class", ""))
 				}
-				if h := rows.Filter(".kind-handler"); h.Length() != 1 || h.Find(".span-name").Text() != "handler "+tt.id {
-					t.Errorf("handler rows = %d named %q, want one named handler %s", h.Length(), h.Find(".span-name").Text(), tt.id)
+				if h := rows.Filter(".kind-handler"); h.Length() != 1+tt.innerRequests || h.First().Find(".span-name").Text() != "handler "+tt.id {
+					t.Errorf("handler rows = %d, the first named %q; want %d, the first named handler %s", h.Length(), h.First().Find(".span-name").Text(), 1+tt.innerRequests, tt.id)
+				}
+				if n := rows.Filter(".kind-server").Length(); n != 1+tt.innerRequests {
+					t.Errorf("%d server rows, want %d", n, 1+tt.innerRequests)
 				}
 				if n := rows.Filter(".kind-sql").Length(); (n > 0) != tt.wantSQL {
 					t.Errorf("%d SQL rows, want some = %v", n, tt.wantSQL)
@@ -235,8 +243,8 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 					t.Errorf("output = %q, want the demo's data", o)
 				}
 				byKind := assertSpans(t, got.Trace)
-				if len(byKind["server"]) != 1 || len(byKind["handler"]) != 1 || byKind["handler"][0].Name != "handler "+tt.id {
-					t.Errorf("server spans %d, handler spans %+v; want one each, the handler named handler %s", len(byKind["server"]), byKind["handler"], tt.id)
+				if want := 1 + tt.innerRequests; len(byKind["server"]) != want || len(byKind["handler"]) != want || byKind["handler"][0].Name != "handler "+tt.id {
+					t.Errorf("server spans %d, handler spans %+v; want %d each, the first handler named handler %s", len(byKind["server"]), byKind["handler"], want, tt.id)
 				}
 				if got.Trace.TraceID != traceIDOf(t, r) {
 					t.Errorf("trace_id = %q, want the traceresponse one", got.Trace.TraceID)

@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	e.POST("/api/v1/sql", s.runSQLJSON, api...)
 	e.POST("/api/v1/sql/reset", s.resetSQLJSON, api...)
 	e.GET("/api/v1/sql/schema", s.showSchemaJSON, api...)
+	e.GET("/api/v1/flights/:id", s.showFlightJSON, api...)
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }
