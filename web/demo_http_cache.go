@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web/view"
 )
@@ -211,7 +212,7 @@ func maxAgeOf(cacheControl string) int {
 
 // priceIn reads the price from a flight's JSON body.
 func priceIn(body []byte) int64 {
-	var f flightJSON
+	var f airline.Flight
 	_ = json.Unmarshal(body, &f)
 	return f.MilesPrice
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -105,7 +106,7 @@ func exchangeMessages(x *selfExchange) (req, res *view.HTTPMessage, more string)
 
 // flightLine is the flight a body describes, in one line.
 func flightLine(body []byte) string {
-	var f flightJSON
+	var f airline.Flight
 	if json.Unmarshal(body, &f) != nil {
 		return ""
 	}

@@ -12,27 +12,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
-
-// flightJSON is one flight as GET /api/v1/flights/{id} answers it.
-type flightJSON struct {
-	ID          int64      `json:"id"`
-	FlightNo    string     `json:"flight_no"`
-	Origin      airportRef `json:"origin"`
-	Destination airportRef `json:"destination"`
-	DepartsAt   string     `json:"departs_at"`
-	ArrivesAt   string     `json:"arrives_at"`
-	Seats       int64      `json:"seats_left"`
-	MilesPrice  int64      `json:"miles_price"`
-}
-
-// airportRef is an airport inside a flight.
-type airportRef struct {
-	Code string `json:"code"`
-	City string `json:"city"`
-}
 
 // flightFormat versions the JSON shape: changing the shape changes every
 // entity tag, so no client keeps a body in the old shape.
@@ -43,13 +26,6 @@ const (
 	defaultFlightMaxAge = 60
 	maxFlightMaxAge     = 86400
 )
-
-const flightQuery = `SELECT f.id, f.flight_no, f.origin, o.city, f.destination, d.city,
-       f.departs_at, f.arrives_at, f.seats, f.miles_price
-FROM flights f
-JOIN airports o ON o.code = f.origin
-JOIN airports d ON d.code = f.destination
-WHERE f.id = ?`
 
 // showFlightJSON answers one flight of the visitor's own database with an
 // entity tag and a Cache-Control max-age, and answers 304 Not Modified
@@ -112,34 +88,10 @@ func (s *Server) showFlightJSON(c echo.Context) error {
 
 // loadFlight reads one flight and its airports from the visitor's
 // sandbox.
-func (s *Server) loadFlight(ctx context.Context, visitor string, id int64) (f flightJSON, found bool, err error) {
+func (s *Server) loadFlight(ctx context.Context, visitor string, id int64) (f airline.Flight, found bool, err error) {
 	err = s.sql.With(ctx, visitor, func(ctx context.Context, db *sandbox.DB) error {
-		res, err := db.Query(ctx, flightQuery, id)
-		if err != nil || len(res.Values) == 0 {
-			return err
-		}
-		v := res.Values[0]
-		found = true
-		f = flightJSON{
-			ID: cellInt(v[0]), FlightNo: cellString(v[1]),
-			Origin:      airportRef{Code: cellString(v[2]), City: cellString(v[3])},
-			Destination: airportRef{Code: cellString(v[4]), City: cellString(v[5])},
-			DepartsAt:   cellString(v[6]), ArrivesAt: cellString(v[7]),
-			Seats: cellInt(v[8]), MilesPrice: cellInt(v[9]),
-		}
-		return nil
+		f, found, err = s.airline.FlightByID(ctx, db, id)
+		return err
 	})
 	return f, found, err
-}
-
-// cellInt and cellString read a sandbox value of the expected type, or
-// its zero value when the visitor's data holds something else.
-func cellInt(v any) int64 {
-	n, _ := v.(int64)
-	return n
-}
-
-func cellString(v any) string {
-	s, _ := v.(string)
-	return s
 }
