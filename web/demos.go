@@ -105,6 +105,7 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoNPlusOne(),
 		s.demoDoubleBooking(),
 		s.demoSQLInjection(),
+		s.demoCacheAside(),
 		s.demoHTTPCache(),
 		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
 			"A new member joins, spends some miles, then a bug tries to make the balance negative.",

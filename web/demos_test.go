@@ -29,6 +29,7 @@ func TestDemos(t *testing.T) {
 		{name: "IndexPlan", run: testDemosIndexPlan},
 		{name: "DoubleBooking", run: testDemosDoubleBooking},
 		{name: "SQLInjection", run: testDemosSQLInjection},
+		{name: "CacheAside", run: testDemosCacheAside},
 		{name: "BadParams", run: testDemosBadParams},
 		{name: "VisitorChangedTheData", run: testDemosVisitorChangedTheData},
 		{name: "HTTPCache", run: testDemosHTTPCache},
@@ -143,6 +144,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "double-booking", wantSQL: true, wantError: "Lost update.", wantText: "Final balance"},
 		{id: "sql-injection", wantSQL: true, wantText: "Logged in as alice"},
 		{id: "http-cache", wantSQL: true, wantText: "304 Not Modified", innerRequests: 2},
+		{id: "cache-aside", wantSQL: true, wantText: "Miss. From the database"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

@@ -17,6 +17,7 @@ import (
 
 	"github.com/engineroom/engineroom/content"
 	"github.com/engineroom/engineroom/playground/airline"
+	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	// Sandbox configures the visitors' SQL sandboxes; zero values take the
 	// sandbox package's defaults. Its Tracer is set by New.
 	Sandbox sandbox.Options
+	// RedisURL is the Redis the cache lessons use; empty starts an
+	// embedded Redis-protocol server on a loopback port.
+	RedisURL string
 }
 
 // Server is Engine Room's HTTP handler and the engines behind it.
@@ -62,6 +66,7 @@ type Server struct {
 	sql     *sandbox.Manager
 	airline *airline.App
 	runs    *runStore
+	cache   *cache.Cache
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -101,6 +106,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	kv, err := cache.New(ctx, cache.Options{URL: cfg.RedisURL, Tracer: tp.Tracer("github.com/engineroom/engineroom/playground/cache")})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("web: %w", err), sql.Close())
+	}
 	code := newHighlighter()
 	a, err := newAssets(cfg.Static, code)
 	if err != nil {
@@ -117,6 +126,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		assets:  a,
 		code:    code,
 		sql:     sql,
+		cache:   kv,
 		airline: airline.New(tp.Tracer("github.com/engineroom/engineroom/playground/airline")),
 		// Results of form posts made without JavaScript, shown again on
 		// the page the post redirects to: a few minutes' worth for a class.
@@ -157,8 +167,12 @@ func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
 
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
-	return errors.Join(s.sql.Close(), s.traces.Shutdown(ctx))
+	return errors.Join(s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
 }
+
+// CacheBackend says what the cache lessons talk to: the embedded
+// Redis-protocol server or a Redis at REDIS_URL.
+func (s *Server) CacheBackend() string { return s.cache.Backend() }
 
 // ipExtractor trusts the named proxy header when configured and the peer
 // address otherwise, so a client cannot pick its own address with

@@ -38,6 +38,7 @@ func TestParseConfig(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
 				"CLIENT_IP_HEADER":            "Fly-Client-IP",
 				"SECRET_KEY":                  "s3cret",
+				"REDIS_URL":                   "redis://127.0.0.1:6379/0",
 			},
 			want: config{
 				addr:           "127.0.0.1:9000",
@@ -47,6 +48,7 @@ func TestParseConfig(t *testing.T) {
 				otlpEndpoint:   "http://collector:4318",
 				clientIPHeader: "Fly-Client-IP",
 				secret:         "s3cret",
+				redisURL:       "redis://127.0.0.1:6379/0",
 			},
 		},
 		{
@@ -73,6 +75,7 @@ func TestParseConfig(t *testing.T) {
 				"-log-format", "text",
 				"-otlp-endpoint", "http://flag-collector:4318",
 				"-client-ip-header", "X-Real-IP",
+				"-redis-url", "rediss://:pw@cache.internal:6380/2",
 			},
 			env: env{
 				"ADDR":                        "127.0.0.1:9000",
@@ -83,6 +86,7 @@ func TestParseConfig(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
 				"CLIENT_IP_HEADER":            "Fly-Client-IP",
 				"SECRET_KEY":                  "s3cret",
+				"REDIS_URL":                   "redis://127.0.0.1:6379/0",
 			},
 			want: config{
 				addr:           "127.0.0.1:7000",
@@ -92,6 +96,7 @@ func TestParseConfig(t *testing.T) {
 				otlpEndpoint:   "http://flag-collector:4318",
 				clientIPHeader: "X-Real-IP",
 				secret:         "s3cret",
+				redisURL:       "rediss://:pw@cache.internal:6380/2",
 			},
 		},
 		{
@@ -121,6 +126,31 @@ func TestParseConfig(t *testing.T) {
 			wantErr: `LOG_FORMAT: "logfmt"`,
 		},
 		{
+			name: "REDIS_URL with a user, a password and a database",
+			env:  env{"REDIS_URL": "redis://engine:hunter2@127.0.0.1:6390/3"},
+			want: config{addr: ":8080", logLevel: slog.LevelInfo, logFormat: "text", redisURL: "redis://engine:hunter2@127.0.0.1:6390/3"},
+		},
+		{
+			name:    "REDIS_URL that is not Redis",
+			env:     env{"REDIS_URL": "http://127.0.0.1:6379"},
+			wantErr: "REDIS_URL: cache: parsing the Redis URL: redis: invalid URL scheme: http",
+		},
+		{
+			name:    "REDIS_URL with a bad database",
+			env:     env{"REDIS_URL": "redis://127.0.0.1:6379/zero"},
+			wantErr: "REDIS_URL: cache: parsing the Redis URL: ",
+		},
+		{
+			name:    "REDIS_URL with a password and a bad port",
+			env:     env{"REDIS_URL": "redis://engine:hunter2@127.0.0.1:port/0"},
+			wantErr: "REDIS_URL: cache: parsing the Redis URL: invalid port",
+		},
+		{
+			name:    "bad -redis-url",
+			args:    []string{"-redis-url", "127.0.0.1:6379"},
+			wantErr: "REDIS_URL: cache: parsing the Redis URL: ",
+		},
+		{
 			name:    "unknown flag",
 			args:    []string{"-verbose"},
 			wantErr: "flag provided but not defined: -verbose",
@@ -132,6 +162,9 @@ func TestParseConfig(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("parseConfig error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("parseConfig error %q repeats a password", err)
 				}
 				return
 			}
@@ -160,6 +193,7 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "-nope"},
 		{name: "bad LOG_LEVEL", env: env{"LOG_LEVEL": "chatty"}, wantErr: "LOG_LEVEL"},
 		{name: "bad LOG_FORMAT", env: env{"LOG_FORMAT": "yaml"}, wantErr: "LOG_FORMAT"},
+		{name: "bad REDIS_URL", env: env{"REDIS_URL": "memcached://127.0.0.1"}, wantErr: "REDIS_URL"},
 		{name: "healthcheck with a bad address", args: []string{"healthcheck"}, env: env{"ADDR": "nonsense"}, wantErr: `healthcheck: address "nonsense"`},
 	}
 	for _, tt := range tests {

@@ -32,7 +32,7 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 	// The image is built from a context without .git, so no VCS stamp here
 	// either; GOFLAGS is cleared so a -race from the caller cannot turn cgo
 	// back on.
-	build := exec.Command(goTool, "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w", "-o", bin, ".")
+	build := exec.Command(goTool, "build", "-tags", "grpcnotrace", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
 	began := time.Now()
 	if out, err := build.CombinedOutput(); err != nil {

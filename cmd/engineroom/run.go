@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -28,6 +29,9 @@ type config struct {
 	clientIPHeader string
 	secret         string
 	cpuProfile     string
+	// redisURL is the Redis the cache lessons use; empty means the
+	// embedded Redis-protocol server.
+	redisURL string
 }
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM;
@@ -76,6 +80,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.logFormat, "log-format", def("LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", def("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector base URL (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", def("CLIENT_IP_HEADER", ""), "header a trusted proxy sets to the client address, e.g. Fly-Client-IP (env CLIENT_IP_HEADER)")
+	fs.StringVar(&cfg.redisURL, "redis-url", def("REDIS_URL", ""), "Redis for the cache lessons, e.g. redis://127.0.0.1:6379/0; default an embedded Redis-protocol server (env REDIS_URL)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
 	cfg.secret = getenv("SECRET_KEY")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +91,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return config{}, nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", cfg.logFormat)
+	}
+	if cfg.redisURL != "" {
+		if err := cache.CheckURL(cfg.redisURL); err != nil {
+			return config{}, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
 	}
 	return cfg, fs.Args(), nil
 }
@@ -122,6 +132,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		ClientIPHeader: cfg.clientIPHeader,
 		Secret:         []byte(cfg.secret),
 		Logger:         log,
+		RedisURL:       cfg.redisURL,
 	})
 	if err != nil {
 		ln.Close()
@@ -136,7 +147,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())))
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())),
+		slog.String("cache", srv.CacheBackend()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go func() {

@@ -1,0 +1,111 @@
+package airline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
+)
+
+// Cache is the part of a cache the app needs: a visitor's namespace.
+type Cache interface {
+	Get(ctx context.Context, key string) (value []byte, hit bool, err error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}
+
+// Database runs fn with the visitor's database. The app calls it only when
+// a step needs the database, so a cache hit never touches it.
+type Database func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error
+
+// SearchRoutes are the routes the flight search offers.
+var SearchRoutes = []string{"LHR-ORD", "SIN-SYD", "JFK-NBO", "AMS-MAD"}
+
+// FlightRow is one flight in search results.
+type FlightRow struct {
+	FlightNo   string `json:"flight_no"`
+	DepartsAt  string `json:"departs_at"`
+	ArrivesAt  string `json:"arrives_at"`
+	MilesPrice int64  `json:"miles_price"`
+	Seats      int64  `json:"seats"`
+}
+
+// Search is one flight search as the traveler sees it, and where its
+// answer came from.
+type Search struct {
+	Route     string      `json:"route"`
+	Flights   []FlightRow `json:"flights"`
+	Source    string      `json:"source"` // SourceCache or SourceDatabase
+	CacheKey  string      `json:"cache_key"`
+	TTL       int64       `json:"ttl_seconds"`
+	ElapsedMS float64     `json:"elapsed_ms"`
+}
+
+// Where a search's answer came from.
+const (
+	SourceCache    = "cache"
+	SourceDatabase = "database"
+)
+
+// SearchKey is the cache key of a route's search.
+func SearchKey(route string) string { return "flights:" + route }
+
+// searchLimit is how many flights a search shows.
+const searchLimit = 8
+
+// SearchFlights answers a route search cache-aside: it asks the cache
+// first; on a miss it queries the database and stores the answer in the
+// cache for ttl, so the next search of the route skips the database.
+func (a *App) SearchFlights(ctx context.Context, cache Cache, open Database, route string, ttl time.Duration) (Search, error) {
+	ctx, span := a.step(ctx, "search flights "+route)
+	defer span.End()
+	start := time.Now()
+	origin, dest, ok := strings.Cut(route, "-")
+	if !ok || len(origin) != 3 || len(dest) != 3 {
+		return Search{}, fail(span, fmt.Errorf("airline: route %q is not like LHR-ORD", route))
+	}
+	s := Search{Route: route, CacheKey: SearchKey(route), TTL: int64(ttl / time.Second)}
+	cached, hit, err := cache.Get(ctx, s.CacheKey)
+	if err != nil {
+		return s, fail(span, err)
+	}
+	if hit {
+		if err := json.Unmarshal(cached, &s.Flights); err != nil {
+			return s, fail(span, fmt.Errorf("airline: reading the cached search: %w", err))
+		}
+		s.Source = SourceCache
+	} else {
+		err := open(ctx, func(ctx context.Context, db *sandbox.DB) error {
+			res, err := db.Query(ctx, `SELECT flight_no, departs_at, arrives_at, miles_price, seats
+FROM flights WHERE origin = ? AND destination = ? AND departs_at >= '2026-04-15'
+ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
+			if err != nil {
+				return err
+			}
+			s.Flights = make([]FlightRow, 0, len(res.Values))
+			for _, v := range res.Values {
+				s.Flights = append(s.Flights, FlightRow{FlightNo: asString(v[0]), DepartsAt: asString(v[1]),
+					ArrivesAt: asString(v[2]), MilesPrice: asInt(v[3]), Seats: asInt(v[4])})
+			}
+			return nil
+		})
+		if err != nil {
+			return s, fail(span, err)
+		}
+		value, err := json.Marshal(s.Flights)
+		if err != nil {
+			return s, fail(span, err)
+		}
+		if err := cache.Set(ctx, s.CacheKey, value, ttl); err != nil {
+			return s, fail(span, err)
+		}
+		s.Source = SourceDatabase
+	}
+	s.ElapsedMS = msSince(start)
+	span.SetAttributes(attribute.String("engineroom.source", s.Source))
+	return s, nil
+}

@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/engineroom/engineroom/web"
+)
+
+// testDemosCacheAside: a visitor's first search of a route misses, asks the
+// database and stores the answer; the second hits and never touches the
+// database; "cold, then warm" shows both in one run; another visitor's
+// cache is their own.
+func testDemosCacheAside(t *testing.T, srv *web.Server) {
+	c := primed(t, srv)
+	other := primed(t, srv)
+	const page = "/lessons/cache-aside"
+	run := func(c *client, route, mode string) ([]string, int, int) {
+		t.Helper()
+		form := url.Values{"route": {route}, "ttl": {"60"}, "mode": {mode}, "_csrf": {c.cookie(csrfCookie)}}
+		r := c.postForm("/demos/cache-aside", form, hdr("HX-Request", "true", "HX-Current-URL", "http://example.com"+page))
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %.1000s", r.StatusCode, r.text)
+		}
+		doc := parseHTML(t, r.text)
+		var verdicts []string
+		doc.Find(".pane-front .compare-side .notice strong").Each(func(_ int, s *goquery.Selection) {
+			verdicts = append(verdicts, s.Text())
+		})
+		rows := doc.Find(".pane-back ol.waterfall li.span")
+		return verdicts, rows.Filter(".kind-sql").Length(), rows.Filter(".kind-cache").Length()
+	}
+	tests := []struct {
+		name         string
+		client       *client
+		route, mode  string
+		wantVerdicts []string
+		wantSQL      bool
+	}{
+		{"first search misses", c, "LHR-ORD", "one search", []string{"Miss."}, true},
+		{"second search hits", c, "LHR-ORD", "one search", []string{"Hit."}, false},
+		{"another route is another key", c, "SIN-SYD", "one search", []string{"Miss."}, true},
+		{"another visitor has their own cache", other, "LHR-ORD", "one search", []string{"Miss."}, true},
+		{"cold, then warm", c, "LHR-ORD", "cold, then warm", []string{"Miss.", "Hit."}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			verdicts, sqlRows, cacheRows := run(tt.client, tt.route, tt.mode)
+			if strings.Join(verdicts, " ") != strings.Join(tt.wantVerdicts, " ") {
+				t.Errorf("verdicts = %q, want %q", verdicts, tt.wantVerdicts)
+			}
+			if (sqlRows > 0) != tt.wantSQL {
+				t.Errorf("%d SQL spans, want some = %v", sqlRows, tt.wantSQL)
+			}
+			if cacheRows == 0 {
+				t.Error("no cache spans in the waterfall")
+			}
+		})
+	}
+}
