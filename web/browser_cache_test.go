@@ -49,3 +49,41 @@ func TestBrowserCacheAside(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserCacheStampede sends the stampede lesson's searches without
+// and with request coalescing: ten SQL rows, then one.
+func TestBrowserCacheStampede(t *testing.T) {
+	requireChromium(t)
+	base := startBrowserServer(t)
+	sqlWarmURL(t, base)
+	tab := openTab(t, startBrowser(t), base, phoneViewport)
+	tab.do(t, "opening the lesson",
+		chromedp.Navigate(base+"/lessons/cache-stampede"),
+		chromedp.WaitVisible(chromedp.CSS("#demo-cache-stampede button.btn-run")),
+	)
+	previous := ""
+	for _, want := range []struct {
+		protection, verdict string
+		sqlRows             int
+	}{{"no protection", "Stampede.", 10}, {"request coalescing", "Coalesced.", 1}} {
+		tab.do(t, "choosing "+want.protection, chromedp.SetValue(chromedp.CSS("#demo-cache-stampede-protection"), want.protection))
+		tab.click(t, "#demo-cache-stampede button.btn-run")
+		tab.waitForNewResult(t, "cache-stampede", previous)
+		r := tab.result(t, "cache-stampede")
+		previous = r.Trace
+		if !strings.Contains(r.Output, want.verdict) {
+			t.Errorf("the panel shows %q, want %q", r.Output, want.verdict)
+		}
+		sql := 0
+		for _, k := range r.Kinds {
+			if k == "kind-sql" {
+				sql++
+			}
+		}
+		if sql != want.sqlRows {
+			t.Errorf("%s: %d SQL rows in the waterfall, want %d", want.protection, sql, want.sqlRows)
+		}
+		tab.saveShot(t, "phone-cache-stampede-"+strings.ReplaceAll(want.protection, " ", "-")+".png", "#demo-cache-stampede-result")
+	}
+	tab.noHorizontalScroll(t, "after the stampede demo ran")
+}

@@ -62,3 +62,35 @@ func testDemosCacheAside(t *testing.T, srv *web.Server) {
 		})
 	}
 }
+
+// testDemosStampede: searches of a cold key each query the database
+// without protection, and share one query with request coalescing.
+func testDemosStampede(t *testing.T, srv *web.Server) {
+	c := primed(t, srv)
+	tests := []struct {
+		protection string
+		requests   string
+		wantSQL    int
+		wantText   string
+	}{
+		{"no protection", "10", 10, "Stampede. All 10 searches missed"},
+		{"request coalescing", "10", 1, "Coalesced. All 10 searches missed"},
+		{"no protection", "3", 3, "Stampede. All 3 searches missed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.protection+" "+tt.requests, func(t *testing.T) {
+			form := url.Values{"requests": {tt.requests}, "protection": {tt.protection}, "route": {"SIN-SYD"}, "_csrf": {c.cookie(csrfCookie)}}
+			r := c.postForm("/demos/cache-stampede", form, hdr("HX-Request", "true"))
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %.1000s", r.StatusCode, r.text)
+			}
+			doc := parseHTML(t, r.text)
+			if got := strings.Join(strings.Fields(doc.Find(".pane-front .output").Text()), " "); !strings.Contains(got, tt.wantText) {
+				t.Errorf("output = %.300q, want %q in it", got, tt.wantText)
+			}
+			if n := doc.Find(".pane-back ol.waterfall li.span.kind-sql").Length(); n != tt.wantSQL {
+				t.Errorf("%d SQL spans, want %d", n, tt.wantSQL)
+			}
+		})
+	}
+}

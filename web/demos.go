@@ -106,6 +106,8 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoDoubleBooking(),
 		s.demoSQLInjection(),
 		s.demoCacheAside(),
+		s.demoCacheInvalidation(),
+		s.demoStampede(),
 		s.demoHTTPCache(),
 		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
 			"A new member joins, spends some miles, then a bug tries to make the balance negative.",

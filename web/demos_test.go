@@ -30,6 +30,7 @@ func TestDemos(t *testing.T) {
 		{name: "DoubleBooking", run: testDemosDoubleBooking},
 		{name: "SQLInjection", run: testDemosSQLInjection},
 		{name: "CacheAside", run: testDemosCacheAside},
+		{name: "Stampede", run: testDemosStampede},
 		{name: "BadParams", run: testDemosBadParams},
 		{name: "VisitorChangedTheData", run: testDemosVisitorChangedTheData},
 		{name: "HTTPCache", run: testDemosHTTPCache},
@@ -145,6 +146,8 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "sql-injection", wantSQL: true, wantText: "Logged in as alice"},
 		{id: "http-cache", wantSQL: true, wantText: "304 Not Modified", innerRequests: 2},
 		{id: "cache-aside", wantSQL: true, wantText: "Miss. From the database"},
+		{id: "cache-invalidation", wantSQL: true, wantError: "Stale! The page shows $49.99; the database says $39.99.", wantText: "In the database: $39.99"},
+		{id: "cache-stampede", wantSQL: true, wantText: "Stampede. All 10 searches missed"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

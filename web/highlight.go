@@ -39,7 +39,10 @@ func newHighlighter() *highlighter {
 
 // HTML returns code highlighted as lang, as a <pre class="chroma"> block.
 func (h *highlighter) HTML(lang, code string) template.HTML {
-	lexer := lexers.Get(lang)
+	var lexer chroma.Lexer
+	if lang != "" { // lexers.Get("") searches every lexer's file patterns
+		lexer = lexers.Get(lang)
+	}
 	if lexer == nil || len(code) > maxHighlight {
 		return template.HTML(`<pre class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
 	}

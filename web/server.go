@@ -19,6 +19,7 @@ import (
 	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/playground/sandbox"
+	"github.com/engineroom/engineroom/playground/shop"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
 
@@ -67,6 +68,7 @@ type Server struct {
 	airline *airline.App
 	runs    *runStore
 	cache   *cache.Cache
+	shop    *shop.App
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		sql:     sql,
 		cache:   kv,
 		airline: airline.New(tp.Tracer("github.com/engineroom/engineroom/playground/airline")),
+		shop:    shop.New(tp.Tracer("github.com/engineroom/engineroom/playground/shop")),
 		// Results of form posts made without JavaScript, shown again on
 		// the page the post redirects to: a few minutes' worth for a class.
 		runs: newRunStore(2000, 32<<20, 30*time.Minute, time.Now),

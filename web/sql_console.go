@@ -17,6 +17,7 @@ import (
 
 	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/sandbox"
+	"github.com/engineroom/engineroom/playground/shop"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 	"github.com/engineroom/engineroom/web/view"
 )
@@ -77,8 +78,8 @@ func sandboxError(err error) error {
 		return echo.NewHTTPError(http.StatusBadRequest, strings.TrimPrefix(err.Error(), "sandbox: "))
 	}
 	var se *sandbox.StmtError
-	if errors.As(err, &se) || errors.Is(err, airline.ErrMissingData) {
-		msg := strings.TrimPrefix(err.Error(), "airline: ")
+	if errors.As(err, &se) || errors.Is(err, airline.ErrMissingData) || errors.Is(err, shop.ErrMissingData) {
+		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "airline: "), "shop: ")
 		if se != nil {
 			msg = se.Name + ": " + se.Message
 		}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/engineroom/engineroom/playground/sandbox"
 )
@@ -23,6 +24,8 @@ var ErrMissingData = errors.New("airline: the demo data this needs is missing")
 // App runs the airline's back-end logic, recording each step as a span.
 type App struct {
 	tracer trace.Tracer
+	// flights coalesces concurrent database loads of one cache key.
+	flights singleflight.Group
 }
 
 // New returns an App whose steps are recorded by tracer.

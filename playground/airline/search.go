@@ -16,6 +16,7 @@ import (
 type Cache interface {
 	Get(ctx context.Context, key string) (value []byte, hit bool, err error)
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Del(ctx context.Context, keys ...string) (int64, error)
 }
 
 // Database runs fn with the visitor's database. The app calls it only when
@@ -80,18 +81,9 @@ func (a *App) SearchFlights(ctx context.Context, cache Cache, open Database, rou
 		s.Source = SourceCache
 	} else {
 		err := open(ctx, func(ctx context.Context, db *sandbox.DB) error {
-			res, err := db.Query(ctx, `SELECT flight_no, departs_at, arrives_at, miles_price, seats
-FROM flights WHERE origin = ? AND destination = ? AND departs_at >= '2026-04-15'
-ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
-			if err != nil {
-				return err
-			}
-			s.Flights = make([]FlightRow, 0, len(res.Values))
-			for _, v := range res.Values {
-				s.Flights = append(s.Flights, FlightRow{FlightNo: asString(v[0]), DepartsAt: asString(v[1]),
-					ArrivesAt: asString(v[2]), MilesPrice: asInt(v[3]), Seats: asInt(v[4])})
-			}
-			return nil
+			var err error
+			s.Flights, err = routeFlights(ctx, db, origin, dest)
+			return err
 		})
 		if err != nil {
 			return s, fail(span, err)
@@ -108,4 +100,20 @@ ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
 	s.ElapsedMS = msSince(start)
 	span.SetAttributes(attribute.String("engineroom.source", s.Source))
 	return s, nil
+}
+
+// routeFlights reads a route's next flights from the database.
+func routeFlights(ctx context.Context, db querier, origin, dest string) ([]FlightRow, error) {
+	res, err := db.Query(ctx, `SELECT flight_no, departs_at, arrives_at, miles_price, seats
+FROM flights WHERE origin = ? AND destination = ? AND departs_at >= '2026-04-15'
+ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
+	if err != nil {
+		return nil, err
+	}
+	flights := make([]FlightRow, 0, len(res.Values))
+	for _, v := range res.Values {
+		flights = append(flights, FlightRow{FlightNo: asString(v[0]), DepartsAt: asString(v[1]),
+			ArrivesAt: asString(v[2]), MilesPrice: asInt(v[3]), Seats: asInt(v[4])})
+	}
+	return flights, nil
 }

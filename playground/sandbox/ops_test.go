@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestSchema(t *testing.T) {
@@ -63,7 +64,9 @@ func TestSchema(t *testing.T) {
 // TestDemoData checks the seed's promises: volumes, the miles ledger, order
 // totals and the demo logins.
 func TestDemoData(t *testing.T) {
-	m := newTestManager(t, Options{})
+	// Checking every foreign key reads every table: give it room on a
+	// slow machine (under the race detector it takes seconds).
+	m := newTestManager(t, Options{QueryTimeout: 30 * time.Second})
 	tests := []struct {
 		name, sql, want string
 	}{

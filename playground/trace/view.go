@@ -113,6 +113,11 @@ func newRow(s Span, depth int, start time.Time, total time.Duration, now time.Ti
 	for _, d := range detailKeys {
 		if v, ok := s.Attr(d.Code); ok && v != "" {
 			r.Detail = Detail{Lang: d.Lang, Code: v}
+			if r.Kind == KindCache {
+				// A Redis command is not SQL, and its text changes
+				// with every call (timestamps, sizes): shown plain.
+				r.Detail.Lang = ""
+			}
 			break
 		}
 	}

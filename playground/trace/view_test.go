@@ -153,7 +153,7 @@ func TestBuildWaterfall(t *testing.T) {
 				with(row(1, "GET", 5, 1, 50, 10), func(r *Row) {
 					r.Kind = KindCache
 					r.Attrs = []Attr{{"db.operation.command", "GET user:1"}}
-					r.Detail = Detail{Lang: "text", Code: "GET user:1"}
+					r.Detail = Detail{Lang: "", Code: "GET user:1"} // cache commands are shown plain
 				}),
 			},
 		},

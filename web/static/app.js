@@ -1,5 +1,5 @@
 // Engine Room: partial page updates (a subset of htmx's attributes and headers),
-// copy buttons, the theme toggle and Ctrl/Cmd+Enter to submit. Every form also
+// copy buttons, the theme toggle, countdowns and Ctrl/Cmd+Enter to submit. Every form also
 // works without this script.
 (function () {
   'use strict';
@@ -247,6 +247,30 @@
     write.then(() => done(true), () => done(legacyCopy(text, btn)));
   }
 
+  // ---------- countdowns ----------
+  // <x data-countdown-ms="18734">19 s</x> counts down once a second from when it appeared and says
+  // "expired" at 0. The server-rendered text stays when this script does not run.
+  const deadlines = new WeakMap();
+  let ticker = 0;
+  function tickCountdowns() {
+    const els = doc.querySelectorAll('[data-countdown-ms]');
+    const now = Date.now();
+    els.forEach((el) => {
+      if (!deadlines.has(el)) deadlines.set(el, now + (Number(el.getAttribute('data-countdown-ms')) || 0));
+      const left = Math.ceil((deadlines.get(el) - now) / 1000);
+      if (left > 0) { el.textContent = left + '\u00a0s'; return; }
+      el.textContent = 'expired';
+      el.classList.add('is-expired');
+      el.removeAttribute('data-countdown-ms');
+    });
+    if (!doc.querySelector('[data-countdown-ms]')) { clearInterval(ticker); ticker = 0; }
+  }
+  function startCountdowns() {
+    tickCountdowns();
+    if (!ticker && doc.querySelector('[data-countdown-ms]')) ticker = setInterval(tickCountdowns, 1000);
+  }
+  doc.addEventListener('htmx:afterSwap', startCountdowns);
+
   // ---------- events (delegated: swapped-in content needs no re-binding) ----------
   doc.addEventListener('click', (e) => {
     if (e.defaultPrevented || !(e.target instanceof Element)) return;
@@ -276,4 +300,5 @@
   });
 
   syncThemeButtons();
+  startCountdowns();
 })();
