@@ -270,3 +270,21 @@ func TestRunReportsBusyAddress(t *testing.T) {
 		t.Fatalf("run error = %v, want one about listening on %s", err, addr)
 	}
 }
+
+// TestRunReportsUnreachableRedis: a REDIS_URL nobody answers at stops the
+// start with an error naming it, and frees the port again.
+func TestRunReportsUnreachableRedis(t *testing.T) {
+	redisAddr := freeAddr(t) // nothing listens there
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := run(ctx, nil, env{"ADDR": addr, "REDIS_URL": "redis://" + redisAddr + "/0"}.get, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "connecting to redis at "+redisAddr) {
+		t.Fatalf("run error = %v, want one about connecting to redis at %s", err, redisAddr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the server's port is still taken after the failed start: %v", err)
+	}
+	ln.Close()
+}
