@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,5 +93,48 @@ func testDemosStampede(t *testing.T, srv *web.Server) {
 				t.Errorf("%d SQL spans, want %d", n, tt.wantSQL)
 			}
 		})
+	}
+}
+
+// testDemosCacheFill: a small cache evicts its least recently used pages
+// once full, and the visitor's own cache keys are not touched.
+func testDemosCacheFill(t *testing.T, srv *web.Server) {
+	c := primed(t, srv)
+	// A key in the visitor's own cache, from the cache-aside lesson.
+	form := url.Values{"route": {"LHR-ORD"}, "ttl": {"300"}, "mode": {"one search"}, "_csrf": {c.cookie(csrfCookie)}}
+	if r := c.postForm("/demos/cache-aside", form, hdr("HX-Request", "true")); r.StatusCode != http.StatusOK {
+		t.Fatalf("cache-aside: status %d", r.StatusCode)
+	}
+	tests := []struct {
+		pages, holds string
+		wantEvicted  int
+		wantText     string
+	}{
+		{"24", "12", 12, "Evicted. Reading product:1 again is a miss"},
+		{"12", "12", 0, "Still there. Reading product:1 again is a hit"},
+		{"5", "3", 2, "Evicted. Reading product:1 again is a miss"},
+		{"30", "30", -1, "Evicted. Reading product:1 again is a miss"}, // the 2 KiB cap
+	}
+	for _, tt := range tests {
+		t.Run(tt.pages+" into "+tt.holds, func(t *testing.T) {
+			form := url.Values{"pages": {tt.pages}, "holds": {tt.holds}, "_csrf": {c.cookie(csrfCookie)}}
+			r := c.postForm("/demos/cache-fill", form, hdr("HX-Request", "true"))
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %.1000s", r.StatusCode, r.text)
+			}
+			doc := parseHTML(t, r.text)
+			out := strings.Join(strings.Fields(doc.Find(".pane-front .output").Text()), " ")
+			if !strings.Contains(out, tt.wantText) {
+				t.Errorf("output = %.300q, want %q in it", out, tt.wantText)
+			}
+			if got := strings.TrimSpace(doc.Find(".pane-front .big-number").Contents().First().Text()); tt.wantEvicted >= 0 && got != fmt.Sprint(tt.wantEvicted) || got == "0" && tt.wantEvicted < 0 {
+				t.Errorf("evicted = %q, want %d", got, tt.wantEvicted)
+			}
+		})
+	}
+	// The visitor's own cached search is still a hit.
+	r := c.postForm("/demos/cache-aside", form, hdr("HX-Request", "true"))
+	if !strings.Contains(r.text, "Hit.") {
+		t.Error("filling the small cache evicted the visitor's own cached search")
 	}
 }

@@ -108,6 +108,7 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoCacheAside(),
 		s.demoCacheInvalidation(),
 		s.demoStampede(),
+		s.demoCacheFill(),
 		s.demoHTTPCache(),
 		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
 			"A new member joins, spends some miles, then a bug tries to make the balance negative.",

@@ -31,6 +31,7 @@ func TestDemos(t *testing.T) {
 		{name: "SQLInjection", run: testDemosSQLInjection},
 		{name: "CacheAside", run: testDemosCacheAside},
 		{name: "Stampede", run: testDemosStampede},
+		{name: "CacheFill", run: testDemosCacheFill},
 		{name: "BadParams", run: testDemosBadParams},
 		{name: "VisitorChangedTheData", run: testDemosVisitorChangedTheData},
 		{name: "HTTPCache", run: testDemosHTTPCache},
@@ -148,6 +149,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "cache-aside", wantSQL: true, wantText: "Miss. From the database"},
 		{id: "cache-invalidation", wantSQL: true, wantError: "Stale! The page shows $49.99; the database says $39.99.", wantText: "In the database: $39.99"},
 		{id: "cache-stampede", wantSQL: true, wantText: "Stampede. All 10 searches missed"},
+		{id: "cache-fill", wantSQL: true, wantText: "Evicted. Reading product:1 again is a miss"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

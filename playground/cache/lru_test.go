@@ -162,3 +162,37 @@ func TestLRUStampsIncrease(t *testing.T) {
 		t.Errorf("stamps with a stopped clock = %d, %d; want %d and one more", a, b, fixed.UnixMicro())
 	}
 }
+
+// TestLimitedSpace: a Space with tighter caps evicts at its own cap, by
+// keys and by bytes, and cannot loosen the cache's.
+func TestLimitedSpace(t *testing.T) {
+	c := newCache(t, Options{MaxKeys: 10})
+	tests := []struct {
+		name              string
+		maxKeys, maxBytes int
+		values            []string // stored as k0, k1, … in order
+		wantKept          []string // most recently used first
+		wantEvicted       []string
+	}{
+		{"by keys", 3, 0, []string{"a", "b", "c", "d", "e"}, []string{"k4", "k3", "k2"}, []string{"k0", "k1"}},
+		{"by bytes", 0, 10, []string{"aaaa", "bbbb", "cccc"}, []string{"k2", "k1"}, []string{"k0"}},
+		{"never looser than the cache", 50, 0, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}, nil, []string{"k0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newVisitor(t, c).Limited(tt.maxKeys, tt.maxBytes)
+			var evicted []string
+			for i, v := range tt.values {
+				evicted = append(evicted, mustSet(t, s, fmt.Sprint("k", i), v, time.Minute).Evicted...)
+			}
+			if !slices.Equal(evicted, tt.wantEvicted) {
+				t.Errorf("evicted %q, want %q", evicted, tt.wantEvicted)
+			}
+			if tt.wantKept != nil {
+				if got := keyNames(mustKeys(t, s)); !slices.Equal(got, tt.wantKept) {
+					t.Errorf("kept %q, want %q", got, tt.wantKept)
+				}
+			}
+		})
+	}
+}

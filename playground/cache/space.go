@@ -16,6 +16,9 @@ type Space struct {
 	c       *Cache
 	visitor string
 	err     error // a bad visitor id: every method returns it
+	// maxKeys and maxBytes, when set, are caps tighter than the cache's
+	// (see Limited).
+	maxKeys, maxBytes int
 }
 
 // For returns the namespace of a visitor. A visitor id must be 1 to 64
@@ -27,6 +30,28 @@ func (c *Cache) For(visitor string) *Space {
 
 // Visitor returns the visitor id the Space belongs to.
 func (s *Space) Visitor() string { return s.visitor }
+
+// Limited returns the same namespace with at most maxKeys keys and
+// maxBytes bytes of values (never more than the cache allows): a small
+// cache whose evictions a lesson can show. Values and TTLs keep the
+// cache's limits.
+func (s *Space) Limited(maxKeys, maxBytes int) *Space {
+	l := *s
+	l.maxKeys, l.maxBytes = maxKeys, maxBytes
+	return &l
+}
+
+// limits are the cache's limits with the Space's tighter caps.
+func (s *Space) limits() Limits {
+	lim := s.c.Limits()
+	if s.maxKeys > 0 {
+		lim.MaxKeys = min(lim.MaxKeys, s.maxKeys)
+	}
+	if s.maxBytes > 0 {
+		lim.MaxBytes = min(lim.MaxBytes, s.maxBytes)
+	}
+	return lim
+}
 
 func (s *Space) check() error {
 	if s.err != nil {
@@ -97,7 +122,7 @@ func (s *Space) Store(ctx context.Context, key string, value []byte, ttl time.Du
 	if err := s.check(); err != nil {
 		return Stored{}, err
 	}
-	lim := s.c.Limits()
+	lim := s.limits()
 	if err := checkKey(key, lim.MaxKeyBytes); err != nil {
 		return Stored{}, err
 	}
