@@ -61,29 +61,5 @@ func oneInt(ctx context.Context, db querier, query string, args ...any) (int64, 
 	if len(res.Values) == 0 || len(res.Values[0]) == 0 {
 		return 0, fmt.Errorf("%w: %q returned no row", ErrMissingData, query)
 	}
-	return asInt(res.Values[0][0]), nil
-}
-
-func asInt(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	default:
-		return 0
-	}
-}
-
-func asString(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	default:
-		return fmt.Sprint(v)
-	}
+	return sandbox.AsInt(res.Values[0][0]), nil
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // BookingLine is one row of the "recent bookings" page.
@@ -47,7 +49,7 @@ ORDER BY b.id DESC LIMIT ?`, limit)
 		}
 		r.Queries = 1
 		for _, v := range res.Values {
-			r.Lines = append(r.Lines, BookingLine{ID: asInt(v[0]), BookedAt: asString(v[1]), Member: asString(v[2])})
+			r.Lines = append(r.Lines, BookingLine{ID: sandbox.AsInt(v[0]), BookedAt: sandbox.AsString(v[1]), Member: sandbox.AsString(v[2])})
 		}
 	} else {
 		res, err := db.Query(ctx, `SELECT id, booked_at, member_id
@@ -57,14 +59,14 @@ FROM bookings ORDER BY id DESC LIMIT ?`, limit)
 		}
 		r.Queries = 1
 		for _, v := range res.Values {
-			name, err := db.Query(ctx, `SELECT name FROM members WHERE id = ?`, asInt(v[2]))
+			name, err := db.Query(ctx, `SELECT name FROM members WHERE id = ?`, sandbox.AsInt(v[2]))
 			r.Queries++
 			if err != nil {
 				return r, fail(span, err)
 			}
-			line := BookingLine{ID: asInt(v[0]), BookedAt: asString(v[1])}
+			line := BookingLine{ID: sandbox.AsInt(v[0]), BookedAt: sandbox.AsString(v[1])}
 			if len(name.Values) > 0 {
-				line.Member = asString(name.Values[0][0])
+				line.Member = sandbox.AsString(name.Values[0][0])
 			}
 			r.Lines = append(r.Lines, line)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // Flight is one flight with its airports, as the flight page shows it.
@@ -45,10 +47,10 @@ func (a *App) FlightByID(ctx context.Context, db querier, id int64) (f Flight, f
 	}
 	v := res.Values[0]
 	return Flight{
-		ID: asInt(v[0]), FlightNo: asString(v[1]),
-		Origin:      Airport{Code: asString(v[2]), City: asString(v[3])},
-		Destination: Airport{Code: asString(v[4]), City: asString(v[5])},
-		DepartsAt:   asString(v[6]), ArrivesAt: asString(v[7]),
-		Seats: asInt(v[8]), MilesPrice: asInt(v[9]),
+		ID: sandbox.AsInt(v[0]), FlightNo: sandbox.AsString(v[1]),
+		Origin:      Airport{Code: sandbox.AsString(v[2]), City: sandbox.AsString(v[3])},
+		Destination: Airport{Code: sandbox.AsString(v[4]), City: sandbox.AsString(v[5])},
+		DepartsAt:   sandbox.AsString(v[6]), ArrivesAt: sandbox.AsString(v[7]),
+		Seats: sandbox.AsInt(v[8]), MilesPrice: sandbox.AsInt(v[9]),
 	}, true, nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // IndexCase is a question the indexes lesson asks before and after adding
@@ -101,7 +103,7 @@ func (a *App) planAndTime(ctx context.Context, db querier, label, query string, 
 	}
 	for _, v := range plan.Values {
 		if len(v) >= 4 {
-			r.Plan = append(r.Plan, asString(v[3]))
+			r.Plan = append(r.Plan, sandbox.AsString(v[3]))
 		}
 	}
 	for range timedRuns {
@@ -113,7 +115,7 @@ func (a *App) planAndTime(ctx context.Context, db querier, label, query string, 
 		r.Times = append(r.Times, msSince(start))
 		if r.Answer == nil && len(res.Values) > 0 {
 			for _, cell := range res.Values[0] {
-				r.Answer = append(r.Answer, asString(cell))
+				r.Answer = append(r.Answer, sandbox.AsString(cell))
 			}
 		}
 	}

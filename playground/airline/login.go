@@ -65,7 +65,7 @@ func (a *App) LogIn(ctx context.Context, db querier, username, password string, 
 	l.Rows = len(res.Values)
 	if l.Rows > 0 && len(res.Values[0]) >= 3 {
 		v := res.Values[0]
-		l.LoggedIn, l.UserID, l.Username, l.Role = true, asInt(v[0]), asString(v[1]), asString(v[2])
+		l.LoggedIn, l.UserID, l.Username, l.Role = true, sandbox.AsInt(v[0]), sandbox.AsString(v[1]), sandbox.AsString(v[2])
 	}
 	span.SetAttributes(attribute.Bool("engineroom.logged_in", l.LoggedIn))
 	return l, nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // Attempt is one of two bookings that raced.
@@ -58,8 +60,8 @@ WHERE miles_price BETWEEN 20000 AND 60000 ORDER BY id LIMIT 1`)
 		setup.End()
 		return r, fail(span, err)
 	}
-	flightID := asInt(flight.Values[0][0])
-	r.FlightNo, r.Price = asString(flight.Values[0][1]), asInt(flight.Values[0][2])
+	flightID := sandbox.AsInt(flight.Values[0][0])
+	r.FlightNo, r.Price = sandbox.AsString(flight.Values[0][1]), sandbox.AsInt(flight.Values[0][2])
 	r.StartMiles = r.Price + r.Price/2
 	if _, err := connA.Exec(setupCtx, `UPDATE members SET miles = ? WHERE id = ?`, r.StartMiles, raceMember); err != nil {
 		setup.End()

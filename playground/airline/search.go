@@ -112,8 +112,8 @@ ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
 	}
 	flights := make([]FlightRow, 0, len(res.Values))
 	for _, v := range res.Values {
-		flights = append(flights, FlightRow{FlightNo: asString(v[0]), DepartsAt: asString(v[1]),
-			ArrivesAt: asString(v[2]), MilesPrice: asInt(v[3]), Seats: asInt(v[4])})
+		flights = append(flights, FlightRow{FlightNo: sandbox.AsString(v[0]), DepartsAt: sandbox.AsString(v[1]),
+			ArrivesAt: sandbox.AsString(v[2]), MilesPrice: sandbox.AsInt(v[3]), Seats: sandbox.AsInt(v[4])})
 	}
 	return flights, nil
 }

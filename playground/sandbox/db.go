@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -77,4 +78,31 @@ func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.
 	defer cancel()
 	defer db.r.rollback()
 	return fn(ctx, db)
+}
+
+// AsInt reads a cell of QueryResult.Values as an integer: 0 for NULL, text
+// or a blob.
+func AsInt(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	default:
+		return 0
+	}
+}
+
+// AsString reads a cell of QueryResult.Values as text: "" for NULL.
+func AsString(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	default:
+		return fmt.Sprint(v)
+	}
 }

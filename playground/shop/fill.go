@@ -53,8 +53,8 @@ func (a *App) FillCache(ctx context.Context, space *cache.Space, open Database, 
 			return err
 		}
 		for _, v := range res.Values {
-			products = append(products, Product{ID: asInt(v[0]), SKU: asString(v[1]), Name: asString(v[2]),
-				Category: asString(v[3]), PriceCents: asInt(v[4]), Stock: asInt(v[5])})
+			products = append(products, Product{ID: sandbox.AsInt(v[0]), SKU: sandbox.AsString(v[1]), Name: sandbox.AsString(v[2]),
+				Category: sandbox.AsString(v[3]), PriceCents: sandbox.AsInt(v[4]), Stock: sandbox.AsInt(v[5])})
 		}
 		return nil
 	})

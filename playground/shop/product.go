@@ -92,8 +92,8 @@ func oneProduct(res *sandbox.QueryResult, err error) (Product, error) {
 		return Product{}, fmt.Errorf("%w: the product is not in the products table", ErrMissingData)
 	}
 	v := res.Values[0]
-	return Product{ID: asInt(v[0]), SKU: asString(v[1]), Name: asString(v[2]), Category: asString(v[3]),
-		PriceCents: asInt(v[4]), Stock: asInt(v[5])}, nil
+	return Product{ID: sandbox.AsInt(v[0]), SKU: sandbox.AsString(v[1]), Name: sandbox.AsString(v[2]), Category: sandbox.AsString(v[3]),
+		PriceCents: sandbox.AsInt(v[4]), Stock: sandbox.AsInt(v[5])}, nil
 }
 
 // databasePrice reads a product's price straight from the database, to

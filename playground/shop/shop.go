@@ -53,30 +53,6 @@ func fail(span trace.Span, err error) error {
 	return err
 }
 
-func asInt(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	default:
-		return 0
-	}
-}
-
-func asString(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
 // Price formats cents as the shop shows a price: "$49.99".
 func Price(cents int64) string {
 	sign := ""
