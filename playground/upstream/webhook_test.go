@@ -1,0 +1,83 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestWebhookDelivered(t *testing.T) {
+	clock := newClock()
+	type delivery struct {
+		body []byte
+		sig  string
+	}
+	got := make(chan delivery, 4)
+	g := startGateway(t, GatewayOptions{Seed: 8, Now: clock.Now, WebhookSecret: []byte("whsec_test"),
+		Webhook: func(_ context.Context, body []byte, sig string) error {
+			got <- delivery{body, sig}
+			return nil
+		}})
+	c := newClient(t, g, "acct_hooks")
+	p := c.authorize("900")
+	c.do("POST", "/v1/payments/"+p.ID+"/capture", "", "")
+	c.do("POST", "/v1/payments/"+p.ID+"/refunds", "", `{"amount_cents":400}`)
+
+	seen := map[string]Event{}
+	for range 2 {
+		select {
+		case d := <-got:
+			if err := VerifySignature([]byte("whsec_test"), d.body, d.sig, clock.Now(), time.Minute); err != nil {
+				t.Errorf("VerifySignature: %v (header %q)", err, d.sig)
+			}
+			var e Event
+			result{body: d.body}.into(t, &e)
+			seen[e.Type] = e
+		case <-time.After(5 * time.Second):
+			t.Fatal("webhook not delivered")
+		}
+	}
+	captured, refunded := seen["payment.captured"], seen["charge.refunded"]
+	if captured.Data.ID != p.ID || captured.Data.Status != StatusCaptured || captured.Created != clock.Now().Unix() || captured.ID == "" {
+		t.Errorf("captured event = %+v", captured)
+	}
+	if refunded.Data.RefundedCents != 400 || len(refunded.Data.Refunds) != 1 || refunded.ID == captured.ID {
+		t.Errorf("refunded event = %+v", refunded)
+	}
+}
+
+func TestVerifySignature(t *testing.T) {
+	secret, body := []byte("whsec_a"), []byte(`{"id":"evt_1"}`)
+	at := time.Unix(1_770_000_000, 0)
+	good := Sign(secret, body, at)
+	tests := []struct {
+		name   string
+		secret []byte
+		body   []byte
+		header string
+		now    time.Time
+		want   error
+	}{
+		{"good", secret, body, good, at, nil},
+		{"good, within the window", secret, body, good, at.Add(4 * time.Minute), nil},
+		{"forged with another secret", secret, body, Sign([]byte("whsec_b"), body, at), at, ErrBadSignature},
+		{"body changed", secret, []byte(`{"id":"evt_2"}`), good, at, ErrBadSignature},
+		{"timestamp changed", secret, body, "t=1770000001," + good[len("t=1770000000,"):], at, ErrBadSignature},
+		{"stale: replayed after the window", secret, body, good, at.Add(6 * time.Minute), ErrStale},
+		{"from the future beyond the window", secret, body, good, at.Add(-6 * time.Minute), ErrStale},
+		{"a second v1 that matches", secret, body, good[:len("t=1770000000,")] + "v1=00ff," + good[len("t=1770000000,"):], at, nil},
+		{"no v1", secret, body, "t=1770000000", at, ErrNoSignature},
+		{"no t", secret, body, good[len("t=1770000000,"):], at, ErrNoSignature},
+		{"empty", secret, body, "", at, ErrNoSignature},
+		{"garbage", secret, body, "t=soon,v1=zz", at, ErrNoSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifySignature(tt.secret, tt.body, tt.header, tt.now, 5*time.Minute)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Errorf("VerifySignature = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
