@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/engineroom/engineroom/playground/airline"
-	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -33,9 +32,7 @@ func (s *Server) demoCacheAside() *demo {
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			space := s.cache.For(in.Visitor)
-			open := func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
-				return s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, fn)
-			}
+			open := s.openSandbox(in)
 			route, ttl := in.Params["route"], time.Duration(in.Int("ttl"))*time.Second
 			labels := []string{""}
 			if in.Params["mode"] == coldWarm {

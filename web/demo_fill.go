@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -28,9 +27,7 @@ func (s *Server) demoCacheFill() *demo {
 			// A namespace of its own, beside the visitor's: the demo
 			// empties it on every run.
 			space := s.cache.For(in.Visitor + "-small")
-			open := func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
-				return s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, fn)
-			}
+			open := s.openSandbox(in)
 			f, err := s.shop.FillCache(ctx, space, open, in.Int("pages"), in.Int("holds"), smallCacheBytes, 10*time.Minute)
 			if err != nil {
 				return demoOutput{}, err

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/playground/shop"
 	"github.com/engineroom/engineroom/web/view"
 )
@@ -50,9 +49,7 @@ func (s *Server) demoCacheInvalidation() *demo {
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			space := s.cache.For(in.Visitor)
-			open := func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
-				return s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, fn)
-			}
+			open := s.openSandbox(in)
 			ttl := time.Duration(in.Int("ttl")) * time.Second
 			var inv shop.Invalidation
 			var err error

@@ -54,6 +54,14 @@ func (s *Server) sqlContext(ctx context.Context, c echo.Context) context.Context
 	return sandbox.ContextWithClient(ctx, sandbox.Client{Addr: c.RealIP(), NewVisitor: isNewVisitor(c)})
 }
 
+// openSandbox opens the visitor's sandbox for the steps of a demo's
+// engine that need it, with the client's creation limits.
+func (s *Server) openSandbox(in demoInput) sandbox.Opener {
+	return func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
+		return s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, fn)
+	}
+}
+
 // sqlErrorMessages are what a visitor reads when the sandbox refuses a
 // submission as a whole.
 var sqlErrorMessages = []struct {

@@ -19,9 +19,8 @@ type Cache interface {
 	Del(ctx context.Context, keys ...string) (int64, error)
 }
 
-// Database runs fn with the visitor's database. The app calls it only when
-// a step needs the database, so a cache hit never touches it.
-type Database func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error
+// Database opens the visitor's database for the steps that need it.
+type Database = sandbox.Opener
 
 // SearchRoutes are the routes the flight search offers.
 var SearchRoutes = []string{"LHR-ORD", "SIN-SYD", "JFK-NBO", "AMS-MAD"}

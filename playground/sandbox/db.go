@@ -60,6 +60,11 @@ func (d *DB) Recycled() bool {
 	return d.recycled
 }
 
+// Opener runs fn with a visitor's sandbox, as With does. Application code
+// takes one where only some steps need the database (a cache hit needs
+// none), so the sandbox is opened only then.
+type Opener func(ctx context.Context, fn func(ctx context.Context, db *DB) error) error
+
 // With runs fn with the visitor's sandbox, creating it on first use. It
 // holds the sandbox and one global slot for the whole callback, so the
 // visitor's other requests get ErrBusy meanwhile (fn must not call Run for

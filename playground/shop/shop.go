@@ -37,9 +37,8 @@ type Cache interface {
 	TTL(ctx context.Context, key string) (time.Duration, error)
 }
 
-// Database runs fn with the visitor's database. The shop calls it only
-// when a step needs the database, so a cache hit never touches it.
-type Database func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error
+// Database opens the visitor's database for the steps that need it.
+type Database = sandbox.Opener
 
 // step starts a span for one step of the shop's own logic.
 func (a *App) step(ctx context.Context, name string, kv ...attribute.KeyValue) (context.Context, trace.Span) {
