@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/engineroom/engineroom/playground/airline"
@@ -51,7 +52,7 @@ func (s *Server) demoCacheAside() *demo {
 				data = append(data, r)
 				cs := view.CacheSearch{Label: label, Hit: r.Source == airline.SourceCache, Elapsed: fmt.Sprintf("%.2f ms", r.ElapsedMS)}
 				for _, f := range r.Flights {
-					cs.Rows = append(cs.Rows, []string{f.FlightNo, f.DepartsAt, strconv.FormatInt(f.MilesPrice, 10), strconv.FormatInt(f.Seats, 10)})
+					cs.Rows = append(cs.Rows, []string{f.FlightNo, strings.TrimPrefix(f.DepartsAt, "2026-"), strconv.FormatInt(f.MilesPrice, 10), strconv.FormatInt(f.Seats, 10)})
 				}
 				o.Searches = append(o.Searches, cs)
 			}

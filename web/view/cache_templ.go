@@ -146,7 +146,7 @@ func CacheSearchResult(o CacheSearchOutput) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " <small>in the handler</small></p><table class=\"data\"><thead><tr><th scope=\"col\">flight</th><th scope=\"col\">departs</th><th scope=\"col\">miles</th><th scope=\"col\">seats</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " <small>in the handler</small></p><table class=\"data\"><thead><tr><th scope=\"col\">flight</th><th scope=\"col\">departs (2026)</th><th scope=\"col\">miles</th><th scope=\"col\">seats</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
