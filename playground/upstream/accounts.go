@@ -4,21 +4,20 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"sync"
-	"time"
 )
 
-// account is everything the gateway keeps for one bearer token. Its
-// random source is seeded from the gateway's Seed and the token, so one
-// account's ids and fault decisions do not depend on other accounts'
-// traffic.
-type account struct {
-	mu       sync.Mutex // guards every field below
-	rng      *rand.Rand
-	payments map[string]*Payment
-	faults   Faults
-	idem     idemStore
+// account is everything a service keeps for one bearer token. Its
+// random source is seeded from the service's Seed, its name and the
+// token, so one account's ids and fault decisions do not depend on other
+// accounts' traffic.
+type account[S any] struct {
+	mu     sync.Mutex // guards every field below
+	rng    *rand.Rand
+	faults Faults
+	idem   idemStore
+	state  S
 
-	lastUsed time.Time // guarded by Gateway.mu
+	lastUse uint64 // guarded by service.mu
 }
 
 // validToken reports whether s is 1 to 64 of [A-Za-z0-9_-].
@@ -38,32 +37,32 @@ func validToken(s string) bool {
 
 // account returns the account of token, creating it (and dropping the
 // least recently used one when full) on first use.
-func (g *Gateway) account(token string) *account {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.opts.Now()
-	if a, ok := g.accounts[token]; ok {
-		a.lastUsed = now
+func (s *service[S]) account(token string) *account[S] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uses++
+	if a, ok := s.accounts[token]; ok {
+		a.lastUse = s.uses
 		return a
 	}
-	if len(g.accounts) >= g.opts.MaxAccounts {
+	if len(s.accounts) >= s.cfg.maxAccounts {
 		var oldest string
-		var at time.Time
-		for k, a := range g.accounts {
-			if oldest == "" || a.lastUsed.Before(at) {
-				oldest, at = k, a.lastUsed
+		var at uint64
+		for k, a := range s.accounts {
+			if oldest == "" || a.lastUse < at {
+				oldest, at = k, a.lastUse
 			}
 		}
-		delete(g.accounts, oldest)
+		delete(s.accounts, oldest)
 	}
 	h := fnv.New64a()
-	_, _ = h.Write([]byte(token))
-	a := &account{
-		rng:      rand.New(rand.NewPCG(g.opts.Seed, h.Sum64())),
-		payments: make(map[string]*Payment),
-		idem:     idemStore{entries: make(map[string]*idemEntry)},
-		lastUsed: now,
+	_, _ = h.Write([]byte(s.name + "\x00" + token))
+	a := &account[S]{
+		rng:     rand.New(rand.NewPCG(s.cfg.seed, h.Sum64())),
+		idem:    idemStore{entries: make(map[string]*idemEntry)},
+		state:   s.newState(),
+		lastUse: s.uses,
 	}
-	g.accounts[token] = a
+	s.accounts[token] = a
 	return a
 }

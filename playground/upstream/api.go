@@ -1,87 +1,38 @@
 package upstream
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
-	"time"
 )
 
-// maxBody is the largest request body the gateway reads.
-const maxBody = 64 << 10
-
-// APIError is the body of every error response: {"error": {...}}.
-type APIError struct {
-	// Code is a stable machine-readable reason, e.g. "card_declined".
-	Code string `json:"code"`
-	// Message is for people.
-	Message string `json:"message"`
-	// Field names the offending request field, when there is one.
-	Field string `json:"field,omitempty"`
-}
-
-// response is a response recorded before it is written, so it can be
-// kept for idempotent replays and garbled by the malformed fault.
-type response struct {
-	status     int
-	body       []byte
-	retryAfter string
-}
-
-func jsonResponse(status int, v any) response {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return errorResponse(http.StatusInternalServerError, "internal_error", "encoding the response failed", "")
-	}
-	return response{status: status, body: b}
-}
-
-func errorResponse(status int, code, msg, field string) response {
-	b, _ := json.Marshal(struct {
-		Error APIError `json:"error"`
-	}{APIError{Code: code, Message: msg, Field: field}})
-	return response{status: status, body: b}
-}
-
-func (r response) write(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	if r.retryAfter != "" {
-		w.Header().Set("Retry-After", r.retryAfter)
-	}
-	w.WriteHeader(r.status)
-	_, _ = w.Write(r.body)
-}
-
 // handler serves one API call for an account, whose lock it holds.
-type handler func(r *http.Request, a *account, body []byte) response
+type handler[S any] func(r *http.Request, a *account[S], body []byte) response
 
-// api wraps a payments endpoint: authentication, the account's faults,
+// api wraps an API endpoint: authentication, the account's faults,
 // idempotency for POSTs, and the malformed fault on the way out.
-func (g *Gateway) api(h handler) http.HandlerFunc {
+func (s *service[S]) api(h handler[S]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, body, fail := g.begin(w, r)
+		a, body, fail := s.begin(w, r)
 		if fail != nil {
 			fail.write(w)
 			return
 		}
 		plan := a.plan()
-		if !g.sleep(r.Context(), plan.delay) {
+		if !s.sleep(r.Context(), plan.delay) {
 			return
 		}
 		if plan.hang {
-			g.hang(r)
-			errorResponse(http.StatusGatewayTimeout, "timeout", "the gateway gave up on this request", "").write(w)
+			s.sleep(r.Context(), s.cfg.maxHang)
+			errorResponse(http.StatusGatewayTimeout, "timeout", "the "+s.name+" gave up on this request", "").write(w)
 			return
 		}
 		if plan.fail {
 			errorResponse(http.StatusInternalServerError, "internal_error", "injected fault: error_rate", "").write(w)
 			return
 		}
-		resp, replayed := g.serve(r, a, body, h)
+		resp, replayed := s.serve(r, a, body, h)
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
@@ -94,9 +45,9 @@ func (g *Gateway) api(h handler) http.HandlerFunc {
 
 // control wraps the fault switches: authenticated, but never subject to
 // the faults themselves (else an account could not switch them off).
-func (g *Gateway) control(h handler) http.HandlerFunc {
+func (s *service[S]) control(h handler[S]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, body, fail := g.begin(w, r)
+		a, body, fail := s.begin(w, r)
 		if fail != nil {
 			fail.write(w)
 			return
@@ -109,7 +60,7 @@ func (g *Gateway) control(h handler) http.HandlerFunc {
 }
 
 // begin authenticates the request and reads its body.
-func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) (*account, []byte, *response) {
+func (s *service[S]) begin(w http.ResponseWriter, r *http.Request) (*account[S], []byte, *response) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || !validToken(token) {
 		e := errorResponse(http.StatusUnauthorized, "unauthorized",
@@ -125,12 +76,12 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) (*account, []byt
 		}
 		return nil, nil, &e
 	}
-	return g.account(token), body, nil
+	return s.account(token), body, nil
 }
 
 // serve runs h under the account's lock, answering a POST with a known
 // Idempotency-Key from the record instead.
-func (g *Gateway) serve(r *http.Request, a *account, body []byte, h handler) (resp response, replayed bool) {
+func (s *service[S]) serve(r *http.Request, a *account[S], body []byte, h handler[S]) (resp response, replayed bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := r.Header.Get("Idempotency-Key")
@@ -141,9 +92,9 @@ func (g *Gateway) serve(r *http.Request, a *account, body []byte, h handler) (re
 		return errorResponse(http.StatusBadRequest, "invalid_idempotency_key",
 			"Idempotency-Key is longer than 255 characters", "Idempotency-Key"), false
 	}
-	now := g.opts.Now()
+	now := s.now()
 	fp := fingerprint(r, body)
-	if e := a.idem.get(key, now, g.opts.IdempotencyTTL); e != nil {
+	if e := a.idem.get(key, now, s.cfg.idempotencyTTL); e != nil {
 		if e.fingerprint != fp {
 			return errorResponse(http.StatusUnprocessableEntity, "idempotency_key_reused",
 				"this Idempotency-Key was used with a different request", "Idempotency-Key"), false
@@ -153,59 +104,7 @@ func (g *Gateway) serve(r *http.Request, a *account, body []byte, h handler) (re
 	resp = h(r, a, body)
 	if keep(resp.status) {
 		a.idem.put(&idemEntry{key: key, fingerprint: fp, created: now, resp: resp},
-			now, g.opts.IdempotencyTTL, g.opts.MaxIdempotencyKeys)
+			now, s.cfg.idempotencyTTL, s.cfg.maxIdemKeys)
 	}
 	return resp, false
 }
-
-// hang holds a request until the client gives up, the gateway closes or
-// MaxHang passes.
-func (g *Gateway) hang(r *http.Request) {
-	g.sleep(r.Context(), g.opts.MaxHang)
-}
-
-// decode decodes a JSON body strictly: unknown fields, trailing data and
-// wrong types are refused naming the field. An empty body is allowed
-// when allowEmpty (v keeps its zero value).
-func decode(body []byte, v any, allowEmpty bool) *response {
-	if allowEmpty && len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
-	}
-	if err == nil {
-		return nil
-	}
-	var typeErr *json.UnmarshalTypeError
-	var e response
-	switch {
-	case errors.As(err, &typeErr):
-		e = errorResponse(http.StatusBadRequest, "invalid_type",
-			typeErr.Field+" must be a JSON "+typeErr.Type.Kind().String(), typeErr.Field)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		e = errorResponse(http.StatusBadRequest, "unknown_field", "unknown field "+field, field)
-	default:
-		e = errorResponse(http.StatusBadRequest, "invalid_json", "the body is not a valid JSON object: "+err.Error(), "")
-	}
-	return &e
-}
-
-// randomID is prefix_ and 16 hex digits from r.
-func randomID(prefix string, r *rand.Rand) string {
-	const hexDigits = "0123456789abcdef"
-	b := []byte(prefix + "_0000000000000000")
-	n := r.Uint64()
-	for i := len(b) - 1; i > len(prefix); i-- {
-		b[i] = hexDigits[n&15]
-		n >>= 4
-	}
-	return string(b)
-}
-
-// unix is t in whole seconds.
-func unix(t time.Time) int64 { return t.Unix() }

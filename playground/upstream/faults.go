@@ -11,15 +11,17 @@ const (
 	MaxJitterMS  = 2000
 )
 
-// Faults are one account's fault switches (PUT and GET /v1/faults).
+// Faults are one account's fault switches (PUT and GET /v1/faults), the
+// same on every service. They apply to every request of that account
+// except those to /v1/faults.
 type Faults struct {
-	// LatencyMS delays every payments request, 0..5000 ms.
+	// LatencyMS delays every request, 0..5000 ms.
 	LatencyMS int `json:"latency_ms"`
 	// JitterMS adds a random 0..JitterMS ms on top, 0..2000 ms.
 	JitterMS int `json:"jitter_ms"`
-	// ErrorRate is the share of payments requests answered 500, 0..1.
+	// ErrorRate is the share of requests answered 500, 0..1.
 	ErrorRate float64 `json:"error_rate"`
-	// Hang holds every payments request until the client gives up.
+	// Hang holds every request until the client gives up.
 	Hang bool `json:"hang"`
 	// Malformed answers 200 with truncated JSON (the work is still done).
 	Malformed bool `json:"malformed"`
@@ -45,7 +47,7 @@ type faultPlan struct {
 }
 
 // plan draws the faults for one request from the account's source.
-func (a *account) plan() faultPlan {
+func (a *account[S]) plan() faultPlan {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f := a.faults
@@ -60,13 +62,13 @@ func (a *account) plan() faultPlan {
 }
 
 // getFaults shows the account's active fault switches.
-func getFaults(_ *http.Request, a *account, _ []byte) response {
+func getFaults[S any](_ *http.Request, a *account[S], _ []byte) response {
 	return jsonResponse(http.StatusOK, a.faults)
 }
 
 // putFaults replaces the account's fault switches (missing fields mean
 // off) and shows them as clamped.
-func putFaults(_ *http.Request, a *account, body []byte) response {
+func putFaults[S any](_ *http.Request, a *account[S], body []byte) response {
 	var f Faults
 	if e := decode(body, &f, false); e != nil {
 		return *e

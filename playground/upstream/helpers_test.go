@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// fakeClock is a settable clock for GatewayOptions.Now.
+// fakeClock is a settable clock for the options' Now.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -45,7 +45,44 @@ func startGateway(t testing.TB, opts GatewayOptions) *Gateway {
 	return g
 }
 
-// client calls a gateway as one account.
+// startMailer starts a mailer closed when the test ends.
+func startMailer(t testing.TB, opts MailerOptions) *Mailer {
+	t.Helper()
+	m, err := StartMailer(opts)
+	if err != nil {
+		t.Fatalf("StartMailer: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return m
+}
+
+// startReservations starts a reservation system closed when the test
+// ends.
+func startReservations(t testing.TB, opts ReservationOptions) *Reservations {
+	t.Helper()
+	res, err := StartReservations(opts)
+	if err != nil {
+		t.Fatalf("StartReservations: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := res.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return res
+}
+
+// server is any of the services.
+type server interface {
+	URL() string
+	Close() error
+}
+
+// client calls a service as one account.
 type client struct {
 	t     testing.TB
 	base  string
@@ -53,10 +90,10 @@ type client struct {
 	hc    *http.Client
 }
 
-func newClient(t testing.TB, g *Gateway, token string) *client {
+func newClient(t testing.TB, s server, token string) *client {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &client{t: t, base: g.URL(), token: token, hc: &http.Client{Transport: tr}}
+	return &client{t: t, base: s.URL(), token: token, hc: &http.Client{Transport: tr}}
 }
 
 // result is a response read in full.

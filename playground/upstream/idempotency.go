@@ -34,11 +34,12 @@ func fingerprint(r *http.Request, body []byte) [sha256.Size]byte {
 }
 
 // keep reports whether a response is recorded for its key. Responses of
-// requests that never started their work (malformed input, a retryable
-// server error) are not, so a corrected or retried request runs.
+// requests that never started their work (malformed input, a limit hit,
+// a retryable server error) are not, so a corrected or retried request
+// runs.
 func keep(status int) bool {
-	return status < 500 && status != http.StatusBadRequest &&
-		status != http.StatusUnauthorized && status != http.StatusUnprocessableEntity
+	return status < 500 && status != http.StatusBadRequest && status != http.StatusUnauthorized &&
+		status != http.StatusUnprocessableEntity && status != http.StatusTooManyRequests
 }
 
 // get returns the live entry of key, or nil.

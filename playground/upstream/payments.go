@@ -58,7 +58,7 @@ type createRequest struct {
 }
 
 // createPayment authorizes a payment.
-func (g *Gateway) createPayment(_ *http.Request, a *account, body []byte) response {
+func (g *Gateway) createPayment(_ *http.Request, a *account[*ledger], body []byte) response {
 	var req createRequest
 	if e := decode(body, &req, false); e != nil {
 		return *e
@@ -100,31 +100,31 @@ func (g *Gateway) createPayment(_ *http.Request, a *account, body []byte) respon
 		Currency:    req.Currency,
 		Description: req.Description,
 		CardLast4:   card[len(card)-4:],
-		Created:     unix(g.opts.Now()),
+		Created:     unix(g.svc.now()),
 		Refunds:     []Refund{},
 	}
-	a.payments[p.ID] = p
+	a.state.payments[p.ID] = p
 	return jsonResponse(http.StatusCreated, p)
 }
 
 // getPayment shows one payment of the account.
-func (g *Gateway) getPayment(r *http.Request, a *account, _ []byte) response {
-	p, ok := a.payments[r.PathValue("id")]
+func (g *Gateway) getPayment(r *http.Request, a *account[*ledger], _ []byte) response {
+	p, ok := a.state.payments[r.PathValue("id")]
 	if !ok {
-		return notFound()
+		return notFound("payment")
 	}
 	return jsonResponse(http.StatusOK, p)
 }
 
 // capturePayment captures an authorized payment in full.
-func (g *Gateway) capturePayment(r *http.Request, a *account, body []byte) response {
+func (g *Gateway) capturePayment(r *http.Request, a *account[*ledger], body []byte) response {
 	var req struct{}
 	if e := decode(body, &req, true); e != nil {
 		return *e
 	}
-	p, ok := a.payments[r.PathValue("id")]
+	p, ok := a.state.payments[r.PathValue("id")]
 	if !ok {
-		return notFound()
+		return notFound("payment")
 	}
 	if p.Status != StatusAuthorized {
 		return errorResponse(http.StatusConflict, "invalid_state",
@@ -138,16 +138,16 @@ func (g *Gateway) capturePayment(r *http.Request, a *account, body []byte) respo
 
 // refundPayment refunds part or (without amount_cents) the rest of a
 // captured payment.
-func (g *Gateway) refundPayment(r *http.Request, a *account, body []byte) response {
+func (g *Gateway) refundPayment(r *http.Request, a *account[*ledger], body []byte) response {
 	var req struct {
 		AmountCents *int64 `json:"amount_cents"`
 	}
 	if e := decode(body, &req, true); e != nil {
 		return *e
 	}
-	p, ok := a.payments[r.PathValue("id")]
+	p, ok := a.state.payments[r.PathValue("id")]
 	if !ok {
-		return notFound()
+		return notFound("payment")
 	}
 	if p.Status == StatusAuthorized {
 		return errorResponse(http.StatusConflict, "invalid_state", "only a captured payment can be refunded", "")
@@ -164,7 +164,7 @@ func (g *Gateway) refundPayment(r *http.Request, a *account, body []byte) respon
 		return errorResponse(http.StatusBadRequest, "invalid_amount",
 			"amount_cents must be between 1 and the captured amount not yet refunded", "amount_cents")
 	}
-	ref := Refund{ID: randomID("re", a.rng), AmountCents: amount, Created: unix(g.opts.Now())}
+	ref := Refund{ID: randomID("re", a.rng), AmountCents: amount, Created: unix(g.svc.now())}
 	p.Refunds = append(p.Refunds, ref)
 	p.RefundedCents += amount
 	if p.RefundedCents == p.CapturedCents {
@@ -172,10 +172,6 @@ func (g *Gateway) refundPayment(r *http.Request, a *account, body []byte) respon
 	}
 	g.notify(a, "charge.refunded", p)
 	return jsonResponse(http.StatusCreated, ref)
-}
-
-func notFound() response {
-	return errorResponse(http.StatusNotFound, "not_found", "no such payment", "id")
 }
 
 // luhn reports whether s is 12 to 19 digits with a valid check digit.

@@ -95,26 +95,26 @@ func VerifySignature(secret, body []byte, header string, now time.Time, toleranc
 
 // notify sends an event about p to the Webhook hook, if any, in a
 // goroutine Close waits for. The caller holds a's lock.
-func (g *Gateway) notify(a *account, typ string, p *Payment) {
-	if g.opts.Webhook == nil {
+func (g *Gateway) notify(a *account[*ledger], typ string, p *Payment) {
+	if g.hook == nil {
 		return
 	}
-	now := g.opts.Now()
+	now := g.svc.now()
 	data := *p
 	data.Refunds = append([]Refund{}, p.Refunds...)
 	body, err := json.Marshal(Event{ID: randomID("evt", a.rng), Type: typ, Created: unix(now), Data: data})
 	if err != nil {
 		return
 	}
-	sig := Sign(g.opts.WebhookSecret, body, now)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
+	sig := Sign(g.secret, body, now)
+	g.hookMu.Lock()
+	defer g.hookMu.Unlock()
+	if g.hookClosed {
 		return
 	}
 	g.hooks.Add(1)
 	go func() {
 		defer g.hooks.Done()
-		_ = g.opts.Webhook(g.hookCtx, body, sig)
+		_ = g.hook(g.hookCtx, body, sig)
 	}()
 }

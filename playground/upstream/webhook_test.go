@@ -81,3 +81,20 @@ func TestVerifySignature(t *testing.T) {
 		})
 	}
 }
+
+func TestWebhookSecret(t *testing.T) {
+	given := []byte("whsec_given")
+	g := startGateway(t, GatewayOptions{WebhookSecret: given})
+	given[0] = 'X' // the gateway keeps its own copy
+	got := g.WebhookSecret()
+	got[1] = 'X' // and hands out copies
+	if s := string(g.WebhookSecret()); s != "whsec_given" {
+		t.Errorf("WebhookSecret = %q, want whsec_given", s)
+	}
+	a, b := startGateway(t, GatewayOptions{Seed: 1}), startGateway(t, GatewayOptions{Seed: 1})
+	other := startGateway(t, GatewayOptions{Seed: 2})
+	sa, sb, so := string(a.WebhookSecret()), string(b.WebhookSecret()), string(other.WebhookSecret())
+	if sa != sb || sa == so || len(sa) != len("whsec_")+48 || sa[:6] != "whsec_" {
+		t.Errorf("derived secrets: %q and %q for seed 1, %q for seed 2", sa, sb, so)
+	}
+}
