@@ -24,6 +24,7 @@ const (
 	KindHTTP       = "http"
 	KindRender     = "render"
 	KindInternal   = "internal"
+	KindJob        = "job"
 )
 
 func convert(s sdktrace.ReadOnlySpan) Span {
