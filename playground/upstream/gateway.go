@@ -24,6 +24,10 @@ type GatewayOptions struct {
 	// goroutine of its own, with the event JSON and the value of its
 	// signature header. Its context ends when the gateway closes.
 	Webhook func(ctx context.Context, body []byte, signature string) error
+	// WebhookURL, when set and Webhook is not, is where the gateway POSTs
+	// every event, as a real provider does: the event JSON as the body and
+	// its signature in the SignatureHeader header. One attempt, 5 s.
+	WebhookURL string
 	// MaxHang caps how long the hang fault holds a request. Default 30s.
 	MaxHang time.Duration
 	// IdempotencyTTL is how long an idempotency key is remembered, on the
@@ -67,6 +71,9 @@ func StartGateway(opts GatewayOptions) (*Gateway, error) {
 		secret = []byte("whsec_" + hex.EncodeToString(b))
 	}
 	g := &Gateway{secret: append([]byte(nil), secret...), hook: opts.Webhook}
+	if g.hook == nil && opts.WebhookURL != "" {
+		g.hook = postWebhook(opts.WebhookURL)
+	}
 	g.hookCtx, g.hookStop = context.WithCancel(context.Background())
 	g.svc = newService("gateway", config{
 		seed: opts.Seed, now: opts.Now, maxHang: opts.MaxHang, idempotencyTTL: opts.IdempotencyTTL,

@@ -40,6 +40,9 @@ type Payment struct {
 	RefundedCents int64    `json:"refunded_cents"`
 	Created       int64    `json:"created"`
 	Refunds       []Refund `json:"refunds"`
+	// Metadata is the caller's own labels (an order number, a customer
+	// reference), returned with the payment and in its webhooks.
+	Metadata map[string]string `json:"metadata"`
 }
 
 // Refund is one (possibly partial) refund of a captured payment.
@@ -51,10 +54,34 @@ type Refund struct {
 
 // createRequest is the body of POST /v1/payments.
 type createRequest struct {
-	AmountCents *int64 `json:"amount_cents"`
-	Currency    string `json:"currency"`
-	CardNumber  string `json:"card_number"`
-	Description string `json:"description"`
+	AmountCents *int64            `json:"amount_cents"`
+	Currency    string            `json:"currency"`
+	CardNumber  string            `json:"card_number"`
+	Description string            `json:"description"`
+	Metadata    map[string]string `json:"metadata"`
+}
+
+// Limits of a payment's metadata.
+const (
+	MaxMetadataKeys  = 10
+	maxMetadataKey   = 40
+	maxMetadataValue = 200
+)
+
+// checkMetadata refuses metadata beyond its limits, naming the key.
+func checkMetadata(m map[string]string) *response {
+	if len(m) > MaxMetadataKeys {
+		e := errorResponse(http.StatusBadRequest, "invalid_metadata", "metadata takes at most 10 keys", "metadata")
+		return &e
+	}
+	for k, v := range m {
+		if k == "" || len(k) > maxMetadataKey || len(v) > maxMetadataValue {
+			e := errorResponse(http.StatusBadRequest, "invalid_metadata",
+				"metadata keys are 1 to 40 bytes and values at most 200 bytes", "metadata."+k)
+			return &e
+		}
+	}
+	return nil
 }
 
 // createPayment authorizes a payment.
@@ -75,6 +102,12 @@ func (g *Gateway) createPayment(_ *http.Request, a *account[*ledger], body []byt
 	case len(req.Description) > maxDescription:
 		return errorResponse(http.StatusBadRequest, "invalid_description",
 			"description must be at most 500 bytes", "description")
+	}
+	if e := checkMetadata(req.Metadata); e != nil {
+		return *e
+	}
+	if req.Metadata == nil {
+		req.Metadata = map[string]string{}
 	}
 	card := strings.NewReplacer(" ", "", "-", "").Replace(req.CardNumber)
 	switch card {
@@ -102,6 +135,7 @@ func (g *Gateway) createPayment(_ *http.Request, a *account[*ledger], body []byt
 		CardLast4:   card[len(card)-4:],
 		Created:     unix(g.svc.now()),
 		Refunds:     []Refund{},
+		Metadata:    req.Metadata,
 	}
 	a.state.payments[p.ID] = p
 	return jsonResponse(http.StatusCreated, p)

@@ -1,12 +1,16 @@
 package upstream
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -117,4 +121,32 @@ func (g *Gateway) notify(a *account[*ledger], typ string, p *Payment) {
 		defer g.hooks.Done()
 		_ = g.hook(g.hookCtx, body, sig)
 	}()
+}
+
+// SignatureHeader is the header a webhook's signature travels in.
+const SignatureHeader = "Gateway-Signature"
+
+// postWebhook delivers events to url over HTTP: one attempt, answered
+// with a 2xx within 5 s or it counts as failed.
+func postWebhook(url string) func(ctx context.Context, body []byte, signature string) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	return func(ctx context.Context, body []byte, signature string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("upstream: delivering a webhook: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "engineroom-gateway/1")
+		req.Header.Set(SignatureHeader, signature)
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("upstream: delivering a webhook: %w", err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("upstream: delivering a webhook: the receiver answered %s", resp.Status)
+		}
+		return nil
+	}
 }

@@ -2,7 +2,14 @@ package upstream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -96,5 +103,85 @@ func TestWebhookSecret(t *testing.T) {
 	sa, sb, so := string(a.WebhookSecret()), string(b.WebhookSecret()), string(other.WebhookSecret())
 	if sa != sb || sa == so || len(sa) != len("whsec_")+48 || sa[:6] != "whsec_" {
 		t.Errorf("derived secrets: %q and %q for seed 1, %q for seed 2", sa, sb, so)
+	}
+}
+
+func TestWebhookPostedToURL(t *testing.T) {
+	clock := newClock()
+	type delivery struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan delivery, 2)
+	var status atomic.Int32
+	status.Store(http.StatusOK)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- delivery{r.Header.Clone(), b}
+		w.WriteHeader(int(status.Load()))
+	}))
+	t.Cleanup(receiver.Close)
+	g := startGateway(t, GatewayOptions{Seed: 3, Now: clock.Now, WebhookSecret: []byte("whsec_url"), WebhookURL: receiver.URL + "/hooks"})
+	c := newClient(t, g, "acct_url")
+	var p Payment
+	c.do("POST", "/v1/payments", "", `{"amount_cents":700,"currency":"EUR","card_number":"4242424242424242","metadata":{"order":"A-17"}}`).into(t, &p)
+	if p.Metadata["order"] != "A-17" {
+		t.Fatalf("metadata = %v, want order A-17", p.Metadata)
+	}
+	c.do("POST", "/v1/payments/"+p.ID+"/capture", "", "")
+	select {
+	case d := <-got:
+		if ct := d.header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if err := VerifySignature([]byte("whsec_url"), d.body, d.header.Get(SignatureHeader), clock.Now(), time.Minute); err != nil {
+			t.Errorf("VerifySignature: %v", err)
+		}
+		var e Event
+		result{body: d.body}.into(t, &e)
+		if e.Type != "payment.captured" || e.Data.Metadata["order"] != "A-17" {
+			t.Errorf("event = %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("webhook not posted")
+	}
+	// A failing receiver is reported to nobody but does not break the gateway.
+	status.Store(http.StatusInternalServerError)
+	post := postWebhook(receiver.URL)
+	if err := post(context.Background(), []byte(`{}`), "t=1,v1=00"); err == nil {
+		t.Error("postWebhook to a 500 receiver: no error")
+	}
+	<-got
+	if err := postWebhook("http://127.0.0.1:1/nothing")(context.Background(), nil, ""); err == nil {
+		t.Error("postWebhook to a closed port: no error")
+	}
+	if err := postWebhook("::bad url")(context.Background(), nil, ""); err == nil {
+		t.Error("postWebhook to a bad URL: no error")
+	}
+}
+
+func TestMetadataLimits(t *testing.T) {
+	g := startGateway(t, GatewayOptions{Seed: 4})
+	c := newClient(t, g, "acct_meta")
+	many := map[string]string{}
+	for i := range MaxMetadataKeys + 1 {
+		many["k"+strconv.Itoa(i)] = "v"
+	}
+	tooMany, _ := json.Marshal(map[string]any{"amount_cents": 100, "currency": "EUR", "card_number": CardSuccess, "metadata": many})
+	tests := []struct {
+		name, body, field string
+	}{
+		{"too many keys", string(tooMany), "metadata"},
+		{"long value", `{"amount_cents":100,"currency":"EUR","card_number":"4242424242424242","metadata":{"k":"` + strings.Repeat("x", 201) + `"}}`, "metadata.k"},
+		{"empty key", `{"amount_cents":100,"currency":"EUR","card_number":"4242424242424242","metadata":{"":"v"}}`, "metadata."},
+		{"not strings", `{"amount_cents":100,"currency":"EUR","card_number":"4242424242424242","metadata":{"k":1}}`, "metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.do("POST", "/v1/payments", "", tt.body)
+			if r.status != http.StatusBadRequest || r.apiError(t).Field != tt.field {
+				t.Errorf("status %d, error %+v; want 400 naming %q", r.status, r.apiError(t), tt.field)
+			}
+		})
 	}
 }
