@@ -57,6 +57,21 @@ type Gateway struct {
 // ledger is one account's payments.
 type ledger struct {
 	payments map[string]*Payment
+	order    []string // payment ids, oldest first
+}
+
+// MaxPayments caps the payments an account keeps; the oldest are
+// forgotten first.
+const MaxPayments = 200
+
+// add files p, forgetting the oldest payment when the ledger is full.
+func (l *ledger) add(p *Payment) {
+	if len(l.order) >= MaxPayments {
+		delete(l.payments, l.order[0])
+		l.order = l.order[1:]
+	}
+	l.payments[p.ID] = p
+	l.order = append(l.order, p.ID)
 }
 
 // StartGateway starts a gateway on a free loopback port.
@@ -90,6 +105,7 @@ func StartGateway(opts GatewayOptions) (*Gateway, error) {
 func (g *Gateway) routes() []route[*ledger] {
 	return []route[*ledger]{
 		{"POST /v1/payments", g.createPayment},
+		{"GET /v1/payments", g.listPayments},
 		{"GET /v1/payments/{id}", g.getPayment},
 		{"POST /v1/payments/{id}/capture", g.capturePayment},
 		{"POST /v1/payments/{id}/refunds", g.refundPayment},

@@ -86,13 +86,9 @@ func (b *mailbox) add(msg *Message) {
 
 // listMessages shows the newest messages first, ?limit=1..50 of them.
 func (m *Mailer) listMessages(r *http.Request, a *account[*mailbox], _ []byte) response {
-	limit := DefaultMessageLimit
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxMailbox {
-			return errorResponse(http.StatusBadRequest, "invalid_limit", "limit must be a whole number from 1 to 50", "limit")
-		}
-		limit = n
+	limit, e := listLimit(r, DefaultMessageLimit, MaxMailbox)
+	if e != nil {
+		return *e
 	}
 	all := a.state.messages
 	list := MessageList{Messages: []Message{}, Total: len(all)}
@@ -149,4 +145,19 @@ func looksLikeEmail(s string) bool {
 		}
 	}
 	return true
+}
+
+// listLimit reads ?limit= as a whole number from 1 to max (def when
+// absent).
+func listLimit(r *http.Request, def, max int) (int, *response) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		e := errorResponse(http.StatusBadRequest, "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(max), "limit")
+		return 0, &e
+	}
+	return n, nil
 }

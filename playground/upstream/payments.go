@@ -137,8 +137,28 @@ func (g *Gateway) createPayment(_ *http.Request, a *account[*ledger], body []byt
 		Refunds:     []Refund{},
 		Metadata:    req.Metadata,
 	}
-	a.state.payments[p.ID] = p
+	a.state.add(p)
 	return jsonResponse(http.StatusCreated, p)
+}
+
+// PaymentList is the answer of GET /v1/payments.
+type PaymentList struct {
+	Payments []Payment `json:"payments"`
+	Total    int       `json:"total"`
+}
+
+// listPayments shows the account's newest payments (limit 1..50,
+// default 20).
+func (g *Gateway) listPayments(r *http.Request, a *account[*ledger], _ []byte) response {
+	limit, e := listLimit(r, 20, 50)
+	if e != nil {
+		return *e
+	}
+	out := PaymentList{Payments: []Payment{}, Total: len(a.state.order)}
+	for i := len(a.state.order) - 1; i >= 0 && len(out.Payments) < limit; i-- {
+		out.Payments = append(out.Payments, *a.state.payments[a.state.order[i]])
+	}
+	return jsonResponse(http.StatusOK, out)
 }
 
 // getPayment shows one payment of the account.

@@ -203,3 +203,28 @@ func TestLuhn(t *testing.T) {
 		}
 	}
 }
+
+func TestListPayments(t *testing.T) {
+	g := startGateway(t, GatewayOptions{Seed: 11})
+	c := newClient(t, g, "acct_list")
+	if r := c.do("GET", "/v1/payments", "", ""); r.status != http.StatusOK || !strings.Contains(string(r.body), `"payments":[]`) {
+		t.Fatalf("empty list: %d %s", r.status, r.body)
+	}
+	var ids []string
+	for range MaxPayments + 3 {
+		ids = append(ids, c.authorize("100").ID)
+	}
+	var list PaymentList
+	c.do("GET", "/v1/payments?limit=2", "", "").into(t, &list)
+	if list.Total != MaxPayments || len(list.Payments) != 2 || list.Payments[0].ID != ids[len(ids)-1] || list.Payments[1].ID != ids[len(ids)-2] {
+		t.Errorf("list = total %d, %d payments; want %d, newest first", list.Total, len(list.Payments), MaxPayments)
+	}
+	if r := c.do("GET", "/v1/payments/"+ids[0], "", ""); r.status != http.StatusNotFound {
+		t.Errorf("the oldest payment past the cap: status %d, want 404", r.status)
+	}
+	for _, bad := range []string{"0", "51", "x"} {
+		if r := c.do("GET", "/v1/payments?limit="+bad, "", ""); r.status != http.StatusBadRequest || r.apiError(t).Field != "limit" {
+			t.Errorf("limit=%s: status %d", bad, r.status)
+		}
+	}
+}
