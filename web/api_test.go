@@ -24,11 +24,6 @@ func decodeJSON(t *testing.T, r reply, v any) {
 	}
 }
 
-type apiError struct {
-	Error  string `json:"error"`
-	Status int    `json:"status"`
-}
-
 type apiDemo struct {
 	ID     string     `json:"id"`
 	Title  string     `json:"title"`
@@ -258,7 +253,9 @@ func TestAPIErrors(t *testing.T) {
 		{name: "malformed trace id", method: "GET", path: "/api/v1/traces/not-hex",
 			wantStatus: 404, wantError: "no stored trace"},
 		{name: "unknown API route", method: "GET", path: "/api/v1/nope",
-			wantStatus: 404, wantError: "There is no page at this address."},
+			wantStatus: 404, wantError: "There is no API endpoint at this address: GET /api/v1/openapi.json lists them all."},
+		{name: "wrong method", method: "PUT", path: "/api/v1/demos",
+			wantStatus: 405, wantError: "the Allow header lists the ones it takes"},
 		{name: "unclosed object", method: "POST", path: "/api/v1/demos/request-echo", contentType: "application/json", body: `{`,
 			wantStatus: 400, wantError: "malformed JSON"},
 		{name: "syntax error", method: "POST", path: "/api/v1/demos/request-echo", contentType: "application/json", body: `{"message" "hi"}`,
@@ -314,13 +311,12 @@ func TestAPIErrors(t *testing.T) {
 				t.Fatalf("status = %d, want %d; body:\n%.1000s", r.StatusCode, tt.wantStatus, r.text)
 			}
 			assertSecurityHeaders(t, r, false)
-			var got apiError
-			decodeJSON(t, r, &got)
-			if got.Status != tt.wantStatus {
-				t.Errorf("status field = %d, want %d", got.Status, tt.wantStatus)
+			got := decodeProblem(t, r)
+			if got.Type != "about:blank" || got.Title != http.StatusText(tt.wantStatus) {
+				t.Errorf("type %q, title %q: want about:blank and %q", got.Type, got.Title, http.StatusText(tt.wantStatus))
 			}
-			if !strings.Contains(got.Error, tt.wantError) {
-				t.Errorf("error = %q, want %q in it", got.Error, tt.wantError)
+			if !strings.Contains(got.Detail, tt.wantError) {
+				t.Errorf("detail = %q, want %q in it", got.Detail, tt.wantError)
 			}
 		})
 	}
@@ -363,9 +359,8 @@ func TestAPITimeout(t *testing.T) {
 	if r.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d, want 503; body:\n%s", r.StatusCode, r.text)
 	}
-	var got apiError
-	decodeJSON(t, r, &got)
-	if got.Status != http.StatusServiceUnavailable || !strings.Contains(got.Error, "did not answer in time") {
+	got := decodeProblem(t, r)
+	if got.Status != http.StatusServiceUnavailable || !strings.Contains(got.Detail, "did not answer in time") {
 		t.Errorf("error = %+v", got)
 	}
 	if r.Header.Get("Retry-After") == "" {

@@ -181,12 +181,12 @@ func selfError(x selfExchange) error {
 		return flightMissing()
 	}
 	var e struct {
-		Error string `json:"error"`
+		Detail string `json:"detail"` // of the problem details every API error is
 	}
-	if json.Unmarshal(x.Body, &e) != nil || e.Error == "" {
-		e.Error = fmt.Sprintf("GET %s answered %d %s.", x.Target, x.Status, http.StatusText(x.Status))
+	if json.Unmarshal(x.Body, &e) != nil || e.Detail == "" {
+		e.Detail = fmt.Sprintf("GET %s answered %d %s.", x.Target, x.Status, http.StatusText(x.Status))
 	}
-	return echo.NewHTTPError(x.Status, e.Error)
+	return echo.NewHTTPError(x.Status, e.Detail)
 }
 
 // visitOf describes a visit that sent a request.

@@ -179,10 +179,9 @@ func testDemosHTTPCacheOwnData(t *testing.T, srv *web.Server) {
 		t.Fatalf("renaming flights: %+v", *st.Error)
 	}
 	r := c.postJSON("/api/v1/demos/http-cache", "{}", nil)
-	var e apiError
-	decodeJSON(t, r, &e)
-	if r.StatusCode != http.StatusConflict || !strings.Contains(e.Error, "no such table: flights") || !strings.Contains(e.Error, "Reset my database") {
-		t.Errorf("status %d, error %q: want 409 naming the missing table and Reset my database", r.StatusCode, e.Error)
+	e := decodeProblem(t, r)
+	if r.StatusCode != http.StatusConflict || !strings.Contains(e.Detail, "no such table: flights") || !strings.Contains(e.Detail, "Reset my database") {
+		t.Errorf("status %d, detail %q: want 409 naming the missing table and Reset my database", r.StatusCode, e.Detail)
 	}
 }
 

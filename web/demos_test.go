@@ -651,9 +651,8 @@ func testDemosBadParams(t *testing.T, srv *web.Server) {
 			if r.StatusCode != http.StatusBadRequest {
 				t.Fatalf("API status = %d, want 400; body:\n%.500s", r.StatusCode, r.text)
 			}
-			var e apiError
-			decodeJSON(t, r, &e)
-			if e.Status != http.StatusBadRequest || !strings.Contains(e.Error, tt.wantText) {
+			e := decodeProblem(t, r)
+			if e.Status != http.StatusBadRequest || !strings.Contains(e.Detail, tt.wantText) {
 				t.Errorf("API error = %+v, want %q", e, tt.wantText)
 			}
 
@@ -713,10 +712,9 @@ func testDemosVisitorChangedTheData(t *testing.T, srv *web.Server) {
 			if r.StatusCode != http.StatusConflict {
 				t.Errorf("API: status %d for the visitor's own data, want 409: %.300s", r.StatusCode, r.text)
 			}
-			var e apiError
-			decodeJSON(t, r, &e)
-			if !strings.Contains(e.Error, tt.wantText) || !strings.Contains(e.Error, "Reset my database") {
-				t.Errorf("API error = %q, want %q and the way out (Reset my database) in it", e.Error, tt.wantText)
+			e := decodeProblem(t, r)
+			if !strings.Contains(e.Detail, tt.wantText) || !strings.Contains(e.Detail, "Reset my database") {
+				t.Errorf("API error = %q, want %q and the way out (Reset my database) in it", e.Detail, tt.wantText)
 			}
 			pr := c.postForm("/demos/"+tt.id, url.Values{"_csrf": {c.cookie(csrfCookie)}}, hdr("HX-Request", "true"))
 			if pr.StatusCode != http.StatusConflict {

@@ -16,16 +16,19 @@ import (
 	"github.com/engineroom/engineroom/web/view"
 )
 
-// handleError is the one place an error becomes a response: JSON under
-// /api/, a panel fragment for partial updates, a full page otherwise. Only
-// server errors (5xx) are logged as errors.
+// handleError is the one place an error becomes a response: problem
+// details (RFC 9457) under /api/, a panel fragment for partial updates, a
+// full page otherwise. Only server errors (5xx) are logged as errors.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment."
 	var he *echo.HTTPError
-	if errors.As(err, &he) {
+	var p *problem
+	if errors.As(err, &p) {
+		status, msg = p.Status, p.Detail
+	} else if errors.As(err, &he) {
 		status = he.Code
 		if m, ok := he.Message.(string); ok && m != "" {
 			msg = m
@@ -50,7 +53,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
-		werr = c.JSON(status, map[string]any{"error": msg, "status": status})
+		if p == nil {
+			p = statusProblem(status, apiMessage(status, msg))
+		}
+		werr = writeProblem(c, p)
 	default:
 		title := http.StatusText(status)
 		werr = s.render(c, status,
@@ -74,4 +80,16 @@ func setRetryAfter(c echo.Context, status int, err error) {
 	if d > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
+}
+
+// apiMessage rewords Echo's own messages for an API client: a path with
+// no endpoint, or a method the path does not take.
+func apiMessage(status int, msg string) string {
+	switch {
+	case status == http.StatusNotFound && msg == "There is no page at this address.":
+		return "There is no API endpoint at this address: GET /api/v1/openapi.json lists them all."
+	case status == http.StatusMethodNotAllowed && msg == http.StatusText(status):
+		return "This endpoint does not take that method: the Allow header lists the ones it takes."
+	}
+	return msg
 }

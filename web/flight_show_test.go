@@ -131,8 +131,8 @@ func TestFlightJSON(t *testing.T) {
 	})
 }
 
-// TestFlightJSONErrors covers the endpoint's refusals: JSON errors, as
-// everywhere under /api/v1.
+// TestFlightJSONErrors covers the endpoint's refusals: problem details,
+// as everywhere under /api/v1.
 func TestFlightJSONErrors(t *testing.T) {
 	srv := newServer(t, web.Config{})
 	sqlReady(t, srv)
@@ -168,9 +168,8 @@ func TestFlightJSONErrors(t *testing.T) {
 			if r.Header.Get("ETag") != "" || r.Header.Get("Cache-Control") != "" {
 				t.Errorf("an error carries ETag %q, Cache-Control %q: want neither", r.Header.Get("ETag"), r.Header.Get("Cache-Control"))
 			}
-			var e apiError
-			decodeJSON(t, r, &e)
-			if e.Status != tt.want || (tt.text != "" && e.Error != tt.text) {
+			e := decodeProblem(t, r)
+			if e.Status != tt.want || (tt.text != "" && e.Detail != tt.text) {
 				t.Errorf("error = %+v, want %d %q", e, tt.want, tt.text)
 			}
 		})

@@ -4,7 +4,9 @@ import (
 	"compress/gzip"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -41,14 +43,31 @@ func (s *Server) routes() {
 	e.POST("/sql/reset", s.resetSQL, page...)
 	e.GET("/sql/download", s.downloadSQL, page...)
 
+	// The JSON API: every route is in the OpenAPI document, and every
+	// error is application/problem+json (see handleError).
 	api := []echo.MiddlewareFunc{s.traced("visitor cookie", s.identifyVisitor), s.traced("json only", s.requireJSON)}
+	// POSTs that create things run once per Idempotency-Key.
+	create := append(slices.Clip(api), s.traced("idempotency key", s.idempotencyKeys(newIdempotencyStore(defaultIdempotencyLimits, time.Now))))
+	remove := []echo.MiddlewareFunc{s.traced("visitor cookie", s.identifyVisitor), s.traced("same site only", s.refuseCrossSite)}
+	e.GET("/api", s.showAPIReference, page...)
+	e.GET("/api/v1/openapi.json", s.showOpenAPI)
 	e.GET("/api/v1/demos", s.listDemos, api...)
 	e.POST("/api/v1/demos/:id", s.runDemoJSON, api...)
 	e.GET("/api/v1/traces/:id", s.showTraceJSON, api...)
 	e.POST("/api/v1/sql", s.runSQLJSON, api...)
 	e.POST("/api/v1/sql/reset", s.resetSQLJSON, api...)
 	e.GET("/api/v1/sql/schema", s.showSchemaJSON, api...)
+	e.GET("/api/v1/flights", s.listFlights, api...)
 	e.GET("/api/v1/flights/:id", s.showFlightJSON, api...)
+	e.GET("/api/v1/members/:id", s.showMember, api...)
+	e.GET("/api/v1/members/:id/bookings", s.listMemberBookings, api...)
+	e.POST("/api/v1/bookings", s.createBooking, create...)
+	e.GET("/api/v1/bookings/:id", s.showBooking, api...)
+	e.DELETE("/api/v1/bookings/:id", s.cancelBooking, remove...)
+	e.GET("/api/v1/products", s.listProducts, api...)
+	e.GET("/api/v1/products/:id", s.showProduct, api...)
+	e.POST("/api/v1/orders", s.createOrder, create...)
+	e.GET("/api/v1/orders/:id", s.showOrder, api...)
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }

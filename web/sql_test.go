@@ -592,9 +592,8 @@ func testSQLAPIStatus(t *testing.T, srv *web.Server) {
 				}
 				return
 			}
-			var got apiError
-			decodeJSON(t, r, &got)
-			if got.Status != tt.wantStatus || !strings.Contains(got.Error, tt.wantError) {
+			got := decodeProblem(t, r)
+			if got.Status != tt.wantStatus || !strings.Contains(got.Detail, tt.wantError) {
 				t.Errorf("error = %+v, want status %d and %q in the message", got, tt.wantStatus, tt.wantError)
 			}
 		})
@@ -715,17 +714,16 @@ func sqlProbeWhileRunning(t *testing.T, srv http.Handler, newVisitor func() *cli
 	return reply{}, nil
 }
 
-// sqlCheckRefusal checks a refusal reads clearly: JSON from the API, a
-// notice in the panel otherwise.
+// sqlCheckRefusal checks a refusal reads clearly: problem details from
+// the API, a notice in the panel otherwise.
 func sqlCheckRefusal(t *testing.T, r reply, wantStatus int, wantText string) {
 	t.Helper()
 	if r.StatusCode != wantStatus {
 		t.Fatalf("status = %d, want %d", r.StatusCode, wantStatus)
 	}
-	if mt, _ := mediaType(t, r); mt == "application/json" {
-		var got apiError
-		decodeJSON(t, r, &got)
-		if got.Status != wantStatus || got.Error != wantText {
+	if mt, _ := mediaType(t, r); mt == "application/problem+json" {
+		got := decodeProblem(t, r)
+		if got.Status != wantStatus || got.Detail != wantText {
 			t.Errorf("error = %+v, want {%q %d}", got, wantText, wantStatus)
 		}
 		return
@@ -1077,9 +1075,8 @@ func testSQLHostileInput(t *testing.T, srv *web.Server) {
 				t.Fatalf("status = %d, want %d; body:\n%.1000s", r.StatusCode, tt.wantStatus, r.text)
 			}
 			if tt.wantStatus != http.StatusOK {
-				var e apiError
-				decodeJSON(t, r, &e)
-				if e.Status != tt.wantStatus || !strings.Contains(e.Error, tt.wantMsg) {
+				e := decodeProblem(t, r)
+				if e.Status != tt.wantStatus || !strings.Contains(e.Detail, tt.wantMsg) {
 					t.Errorf("error = %+v, want %q in it", e, tt.wantMsg)
 				}
 			} else {

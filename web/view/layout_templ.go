@@ -144,7 +144,7 @@ func Layout(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" defer></script></head><body><a class=\"skip-link\" href=\"#main\">Skip to content</a><header class=\"site-header\"><a class=\"brand\" href=\"/\">Engine Room</a><nav class=\"site-nav\" aria-label=\"Site\"><a href=\"/\">Lessons</a> <a href=\"/sql\">SQL console</a> <a href=\"/api/v1/demos\">API</a></nav><button class=\"theme-toggle\" data-theme-toggle type=\"button\" aria-pressed=\"false\" aria-label=\"Switch to dark theme\"><span class=\"icon-sun\"></span><span class=\"icon-moon\"></span></button></header><main id=\"main\" class=\"page\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" defer></script></head><body><a class=\"skip-link\" href=\"#main\">Skip to content</a><header class=\"site-header\"><a class=\"brand\" href=\"/\">Engine Room</a><nav class=\"site-nav\" aria-label=\"Site\"><a href=\"/\">Lessons</a> <a href=\"/sql\">SQL console</a> <a href=\"/api\">API</a></nav><button class=\"theme-toggle\" data-theme-toggle type=\"button\" aria-pressed=\"false\" aria-label=\"Switch to dark theme\"><span class=\"icon-sun\"></span><span class=\"icon-moon\"></span></button></header><main id=\"main\" class=\"page\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
