@@ -150,6 +150,9 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "cache-invalidation", wantSQL: true, wantError: "Stale! The page shows $49.99; the database says $39.99.", wantText: "In the database: $39.99"},
 		{id: "cache-stampede", wantSQL: true, wantText: "Stampede. All 10 searches missed"},
 		{id: "cache-fill", wantSQL: true, wantText: "Evicted. Reading product:1 again is a miss"},
+		{id: "take-payment", wantText: "Your payments at the gateway: 1"},
+		{id: "fault-switches", wantText: "All off."},
+		{id: "circuit-breaker", wantText: "The payment gateway is paused."},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

@@ -31,6 +31,8 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.showHealth)
 	e.GET("/static/:file", s.showAsset)
+	// The payment gateway's webhooks: signed, so no cookie and no CSRF token.
+	e.POST("/webhooks/payments", s.receivePaymentWebhook)
 
 	// Middleware is attached route by route rather than to groups, so a
 	// known path asked with the wrong method answers 405, not 404.

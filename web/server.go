@@ -49,6 +49,9 @@ type Config struct {
 	// RedisURL is the Redis the cache lessons use; empty starts an
 	// embedded Redis-protocol server on a loopback port.
 	RedisURL string
+	// StateDB is the file of the app's own state database (the job
+	// queue); empty means a temporary file removed on Close.
+	StateDB string
 }
 
 // Server is Engine Room's HTTP handler and the engines behind it.
@@ -69,6 +72,7 @@ type Server struct {
 	runs    *runStore
 	cache   *cache.Cache
 	shop    *shop.App
+	third   *thirdParty
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -146,6 +150,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = ipExtractor(cfg.ClientIPHeader)
 	s.routes()
+	if s.third, err = s.startThirdParty(ctx, s); err != nil {
+		return nil, errors.Join(err, sql.Close(), kv.Close(), tp.Shutdown(ctx))
+	}
 	return s, nil
 }
 
@@ -170,7 +177,7 @@ func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
 
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
-	return errors.Join(s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
+	return errors.Join(s.third.close(ctx), s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
 }
 
 // CacheBackend says what the cache lessons talk to: the embedded

@@ -20,9 +20,6 @@ func (s *service[S]) api(h handler[S]) http.HandlerFunc {
 			return
 		}
 		plan := a.plan()
-		if !s.sleep(r.Context(), plan.delay) {
-			return
-		}
 		if plan.hang {
 			s.sleep(r.Context(), s.cfg.maxHang)
 			errorResponse(http.StatusGatewayTimeout, "timeout", "the "+s.name+" gave up on this request", "").write(w)
@@ -33,6 +30,12 @@ func (s *service[S]) api(h handler[S]) http.HandlerFunc {
 			return
 		}
 		resp, replayed := s.serve(r, a, body, h)
+		// Latency delays the answer, not the work: like a real service
+		// that is slow to respond, it may have done what was asked by
+		// the time a client gives up waiting.
+		if !s.sleep(r.Context(), plan.delay) {
+			return
+		}
 		if replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}

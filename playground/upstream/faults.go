@@ -15,7 +15,8 @@ const (
 // same on every service. They apply to every request of that account
 // except those to /v1/faults.
 type Faults struct {
-	// LatencyMS delays every request, 0..5000 ms.
+	// LatencyMS delays every answer, 0..5000 ms; the work is done first,
+	// so a client that gives up waiting may find it done.
 	LatencyMS int `json:"latency_ms"`
 	// JitterMS adds a random 0..JitterMS ms on top, 0..2000 ms.
 	JitterMS int `json:"jitter_ms"`

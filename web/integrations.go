@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/engineroom/engineroom/playground/integrations"
+	"github.com/engineroom/engineroom/playground/jobs"
+	"github.com/engineroom/engineroom/playground/upstream"
+)
+
+// thirdParty is what the third-party lessons run on: the simulated
+// services on loopback ports, the app's calls to them, the job queue in
+// the app's own state database, and a loopback listener through which
+// the gateway's webhooks reach this server's router over real HTTP.
+type thirdParty struct {
+	services *upstream.Services
+	app      *integrations.App
+	jobs     *jobs.Queue
+	hooks    *http.Server
+	hooksLn  net.Listener
+	tempDir  string // the state database's folder when none was configured
+}
+
+// startThirdParty starts the services and the queue. handler is the
+// server's router, which the webhook listener serves.
+func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp *thirdParty, err error) {
+	tp = &thirdParty{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, tp.close(context.Background()))
+		}
+	}()
+	if tp.hooksLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return tp, fmt.Errorf("web: listening for webhooks: %w", err)
+	}
+	tp.hooks = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = tp.hooks.Serve(tp.hooksLn) }()
+
+	tp.services, err = upstream.Start(upstream.Options{
+		Seed:    1,
+		Gateway: upstream.GatewayOptions{WebhookURL: "http://" + tp.hooksLn.Addr().String() + "/webhooks/payments"},
+	})
+	if err != nil {
+		return tp, fmt.Errorf("web: %w", err)
+	}
+	tp.app = integrations.New(integrations.Options{
+		GatewayURL:      tp.services.Gateway.URL(),
+		MailerURL:       tp.services.Mailer.URL(),
+		ReservationsURL: tp.services.Reservations.URL(),
+		Tracer:          s.traces.Tracer("github.com/engineroom/engineroom/playground/integrations"),
+		WebhookSecret:   tp.services.Gateway.WebhookSecret(),
+	})
+	path := s.cfg.StateDB
+	if path == "" {
+		if tp.tempDir, err = os.MkdirTemp("", "engineroom-state-"); err != nil {
+			return tp, fmt.Errorf("web: making a folder for the state database: %w", err)
+		}
+		path = filepath.Join(tp.tempDir, "state.db")
+	}
+	if tp.jobs, err = jobs.Open(ctx, jobs.Options{
+		Path:   path,
+		Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/jobs"),
+		Logger: s.log,
+	}); err != nil {
+		return tp, fmt.Errorf("web: %w", err)
+	}
+	tp.app.HandleJobs(tp.jobs)
+	if err := tp.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return tp, fmt.Errorf("web: %w", err)
+	}
+	return tp, nil
+}
+
+// close stops the queue (letting running jobs finish within ctx), the
+// services and the webhook listener.
+func (tp *thirdParty) close(ctx context.Context) error {
+	var errs []error
+	if tp.jobs != nil {
+		errs = append(errs, tp.jobs.Close(ctx))
+	}
+	if tp.services != nil {
+		errs = append(errs, tp.services.Close())
+	}
+	if tp.hooks != nil {
+		errs = append(errs, tp.hooks.Close())
+	} else if tp.hooksLn != nil {
+		errs = append(errs, tp.hooksLn.Close())
+	}
+	if tp.tempDir != "" {
+		errs = append(errs, os.RemoveAll(tp.tempDir))
+	}
+	return errors.Join(errs...)
+}
