@@ -39,6 +39,7 @@ func TestParseConfig(t *testing.T) {
 				"CLIENT_IP_HEADER":            "Fly-Client-IP",
 				"SECRET_KEY":                  "s3cret",
 				"REDIS_URL":                   "redis://127.0.0.1:6379/0",
+				"STATE_DB":                    "/var/lib/engineroom/state.db",
 			},
 			want: config{
 				addr:           "127.0.0.1:9000",
@@ -49,6 +50,7 @@ func TestParseConfig(t *testing.T) {
 				clientIPHeader: "Fly-Client-IP",
 				secret:         "s3cret",
 				redisURL:       "redis://127.0.0.1:6379/0",
+				stateDB:        "/var/lib/engineroom/state.db",
 			},
 		},
 		{

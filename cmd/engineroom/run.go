@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -32,6 +33,9 @@ type config struct {
 	// redisURL is the Redis the cache lessons use; empty means the
 	// embedded Redis-protocol server.
 	redisURL string
+	// stateDB is the app's own state database (the job queue); empty
+	// means defaultStateDB.
+	stateDB string
 }
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM;
@@ -81,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", def("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector base URL (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", def("CLIENT_IP_HEADER", ""), "header a trusted proxy sets to the client address, e.g. Fly-Client-IP (env CLIENT_IP_HEADER)")
 	fs.StringVar(&cfg.redisURL, "redis-url", def("REDIS_URL", ""), "Redis for the cache lessons, e.g. redis://127.0.0.1:6379/0; default an embedded Redis-protocol server (env REDIS_URL)")
+	fs.StringVar(&cfg.stateDB, "state-db", def("STATE_DB", ""), "SQLite file of the app's own state (the job queue); default engineroom/state.db in the user's cache folder (env STATE_DB)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
 	cfg.secret = getenv("SECRET_KEY")
 	if err := fs.Parse(args); err != nil {
@@ -126,7 +131,15 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		}
 		defer stop()
 	}
+	stateDB := cfg.stateDB
+	if stateDB == "" {
+		if stateDB, err = defaultStateDB(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	srv, err := web.New(ctx, web.Config{
+		StateDB:        stateDB,
 		BaseURL:        cfg.baseURL,
 		OTLPEndpoint:   cfg.otlpEndpoint,
 		ClientIPHeader: cfg.clientIPHeader,
@@ -148,7 +161,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())),
-		slog.String("cache", srv.CacheBackend()))
+		slog.String("cache", srv.CacheBackend()), slog.String("state", stateDB))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go func() {
@@ -181,6 +194,21 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	return nil
+}
+
+// defaultStateDB is engineroom/state.db in the user's cache folder
+// ($XDG_CACHE_HOME or ~/.cache on Linux), or in the system's temporary
+// folder when there is no such folder; the folder is made if missing.
+func defaultStateDB() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "engineroom")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("making a folder for the state database (set STATE_DB): %w", err)
+	}
+	return filepath.Join(dir, "state.db"), nil
 }
 
 // startCPUProfile profiles the process into path until stop is called.

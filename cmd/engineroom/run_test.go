@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -113,7 +114,9 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	defer cancel()
 	logs := &syncBuffer{}
 	exited := newExit()
-	go func() { exited.set(run(ctx, nil, env{"ADDR": addr}.get, logs, logs)) }()
+	go func() {
+		exited.set(run(ctx, nil, env{"ADDR": addr, "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, logs, logs))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -265,7 +268,7 @@ func TestRunReportsBusyAddress(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err = run(ctx, nil, env{"ADDR": addr}.get, io.Discard, io.Discard)
+	err = run(ctx, nil, env{"ADDR": addr, "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listening on "+addr) {
 		t.Fatalf("run error = %v, want one about listening on %s", err, addr)
 	}
@@ -278,7 +281,7 @@ func TestRunReportsUnreachableRedis(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := run(ctx, nil, env{"ADDR": addr, "REDIS_URL": "redis://" + redisAddr + "/0"}.get, io.Discard, io.Discard)
+	err := run(ctx, nil, env{"ADDR": addr, "REDIS_URL": "redis://" + redisAddr + "/0", "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "connecting to redis at "+redisAddr) {
 		t.Fatalf("run error = %v, want one about connecting to redis at %s", err, redisAddr)
 	}
