@@ -63,11 +63,13 @@ func (a *App) SearchStampede(ctx context.Context, cache Cache, db *sandbox.DB, r
 	release := make(chan struct{})
 	var looked sync.WaitGroup // searches that have asked the cache
 	looked.Add(n)
+	var joined sync.WaitGroup // searches that have joined the flight or gone their way
+	joined.Add(n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			<-release
-			r, queried, missed, err := a.stampedeSearch(ctx, cache, db, flight, key, origin, dest, ttl, coalesce, i+1, &looked)
+			r, queried, missed, err := a.stampedeSearch(ctx, cache, db, flight, key, origin, dest, ttl, coalesce, i+1, &looked, &joined)
 			st.Requests[i], errs[i] = r, err
 			mu.Lock()
 			st.Queries += queried
@@ -89,7 +91,7 @@ func (a *App) SearchStampede(ctx context.Context, cache Cache, db *sandbox.DB, r
 
 // stampedeSearch is one of the searches. It reports how many database
 // queries it ran itself and whether it missed the cache.
-func (a *App) stampedeSearch(ctx context.Context, cache Cache, db *sandbox.DB, flight, key, origin, dest string, ttl time.Duration, coalesce bool, n int, looked *sync.WaitGroup) (r StampedeRequest, queried, missed int, err error) {
+func (a *App) stampedeSearch(ctx context.Context, cache Cache, db *sandbox.DB, flight, key, origin, dest string, ttl time.Duration, coalesce bool, n int, looked, joined *sync.WaitGroup) (r StampedeRequest, queried, missed int, err error) {
 	ctx, span := a.step(ctx, fmt.Sprintf("search %d", n))
 	defer span.End()
 	start := time.Now()
@@ -101,9 +103,13 @@ func (a *App) stampedeSearch(ctx context.Context, cache Cache, db *sandbox.DB, f
 	_, hit, err := cache.Get(ctx, key)
 	looked.Done()
 	if err != nil || hit {
+		joined.Done()
 		return r, 0, 0, err
 	}
 	looked.Wait()
+	if !coalesce {
+		joined.Done()
+	}
 	ran := false // whether this search's own load ran
 	load := func() (any, error) {
 		ran = true
@@ -118,7 +124,18 @@ func (a *App) stampedeSearch(ctx context.Context, cache Cache, db *sandbox.DB, f
 		return nil, cache.Set(ctx, key, value, ttl)
 	}
 	if coalesce {
-		_, err, _ = a.flights.Do(flight, load)
+		// Every search joins the flight before its query may start, so no
+		// search arrives after the answer and starts a flight of its own
+		// (which a busy machine would otherwise make likely).
+		query := load
+		load = func() (any, error) {
+			joined.Wait()
+			return query()
+		}
+		ch := a.flights.DoChan(flight, load)
+		joined.Done()
+		res := <-ch
+		err = res.Err
 	} else {
 		_, err = load()
 	}
