@@ -153,6 +153,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "take-payment", wantText: "Your payments at the gateway: 1"},
 		{id: "fault-switches", wantText: "All off."},
 		{id: "circuit-breaker", wantText: "The payment gateway is paused."},
+		{id: "email-job", wantText: "Confirmation email queued as job #"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	e.GET("/sql/schema", s.showSchema, page...)
 	e.POST("/sql/reset", s.resetSQL, page...)
 	e.GET("/sql/download", s.downloadSQL, page...)
+	e.GET("/mailbox", s.showMailbox, page...)
 
 	// The JSON API: every route is in the OpenAPI document, and every
 	// error is application/problem+json (see handleError).

@@ -1,5 +1,5 @@
-// Engine Room: partial page updates (a subset of htmx's attributes and headers),
-// copy buttons, the theme toggle, countdowns and Ctrl/Cmd+Enter to submit. Every form also
+// Engine Room: partial page updates (a subset of htmx's attributes and headers, load triggers
+// included), copy buttons, the theme toggle, countdowns and Ctrl/Cmd+Enter to submit. Every form also
 // works without this script.
 (function () {
   'use strict';
@@ -271,6 +271,59 @@
   }
   doc.addEventListener('htmx:afterSwap', startCountdowns);
 
+  // ---------- load triggers ----------
+  // hx-trigger="load" (or "load delay:1s") issues an element's hx-get once it is in the page, after the
+  // delay: a region that answers with itself (hx-swap="outerHTML") and the same trigger polls, and stops
+  // when the server answers without it.
+  const loadTriggered = new WeakSet();
+  function delayMs(spec) {
+    const m = /\bdelay:(\d+)(ms|s)?\b/.exec(spec);
+    return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : 0;
+  }
+  function processLoadTriggers() {
+    doc.querySelectorAll('[hx-get][hx-trigger]').forEach((el) => {
+      const spec = el.getAttribute('hx-trigger');
+      if (loadTriggered.has(el) || !/^\s*load\b/.test(spec)) return;
+      loadTriggered.add(el);
+      setTimeout(() => { if (el.isConnected) issue(el, 'get', null, { preventDefault() {} }); }, delayMs(spec));
+    });
+  }
+  doc.addEventListener('htmx:afterSwap', processLoadTriggers);
+
+  // ---------- API explorer ----------
+  // Picking an endpoint fills in the path and body from that operation's examples in the OpenAPI
+  // document, the way the server makes its examples (operationExample in web/demo_api_explorer.go).
+  let apiDoc = null;
+  function apiExample(d, key) {
+    const sp = key.indexOf(' ');
+    let path = key.slice(sp + 1);
+    const op = ((d.paths || {})[path] || {})[key.slice(0, sp).toLowerCase()];
+    if (!op) return null;
+    const refs = (d.components || {}).parameters || {};
+    const query = [];
+    (op.parameters || []).forEach((p) => {
+      if (p.$ref) p = refs[p.$ref.split('/').pop()] || p;
+      if (p.example === undefined) return;
+      if (p.in === 'path') path = path.split('{' + p.name + '}').join(encodeURIComponent(String(p.example)));
+      else if (p.in === 'query') query.push(encodeURIComponent(p.name) + '=' + encodeURIComponent(String(p.example)));
+    });
+    const media = op.requestBody && op.requestBody.content && op.requestBody.content['application/json'];
+    const body = media && media.example !== undefined ? JSON.stringify(media.example, null, 2) : '';
+    return { target: path + (query.length ? '?' + query.join('&') : ''), body };
+  }
+  doc.addEventListener('change', (e) => {
+    const sel = e.target;
+    const form = sel instanceof HTMLSelectElement && sel.name === 'endpoint' ? sel.form : null;
+    if (!form || !/^\/demos\/api-explorer\b/.test(form.getAttribute('action') || '')) return;
+    apiDoc = apiDoc || fetch('/api/v1/openapi.json', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))));
+    apiDoc.then((d) => {
+      const ex = apiExample(d, sel.value);
+      if (!ex) return;
+      form.elements.path.value = ex.target;
+      form.elements.body.value = ex.body;
+    }).catch(() => { apiDoc = null; /* offline: the fields keep what was typed */ });
+  });
+
   // ---------- events (delegated: swapped-in content needs no re-binding) ----------
   doc.addEventListener('click', (e) => {
     if (e.defaultPrevented || !(e.target instanceof Element)) return;
@@ -279,6 +332,7 @@
     if (e.target.closest('[data-theme-toggle]')) return toggleTheme();
     const el = e.target.closest('[hx-get],[hx-post]');
     if (!el || el.tagName === 'FORM') return; // forms are handled on submit
+    if (el.hasAttribute('hx-trigger') && !/\bclick\b/.test(el.getAttribute('hx-trigger'))) return; // e.g. a polling region
     if (el.tagName === 'A' && (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey)) return;
     issue(el, el.hasAttribute('hx-get') ? 'get' : 'post', null, e);
   });
@@ -301,4 +355,5 @@
 
   syncThemeButtons();
   startCountdowns();
+  processLoadTriggers();
 })();

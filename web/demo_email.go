@@ -1,0 +1,147 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/engineroom/engineroom/playground/integrations"
+	"github.com/engineroom/engineroom/web/view"
+)
+
+// The email demo's choices.
+const (
+	emailInRequest = "in the request"
+	emailAsJob     = "as a background job"
+
+	emailWorking = "working"
+	emailSlow    = "slow (800 ms per call)"
+	emailFailing = "failing (every call errors)"
+)
+
+// emailFaults are the email service's fault switches for a choice of the
+// demo: all off while it works.
+func emailFaults(service string) integrations.Faults {
+	switch service {
+	case emailSlow:
+		return integrations.Faults{LatencyMS: 800}
+	case emailFailing:
+		return integrations.Faults{ErrorRate: 1}
+	}
+	return integrations.Faults{}
+}
+
+// emailRun is the JSON twin's output.
+type emailRun struct {
+	Order     int64                 `json:"order"`
+	How       string                `json:"how"`
+	Service   string                `json:"service"`
+	To        string                `json:"to"`
+	ElapsedMS float64               `json:"elapsed_ms"`
+	JobID     int64                 `json:"job_id,omitempty"`
+	Message   *integrations.Message `json:"message,omitempty"`
+	Error     string                `json:"error,omitempty"`
+	// Mailbox is the page that shows the mailbox and the job.
+	Mailbox string `json:"mailbox"`
+}
+
+// demoEmailJob confirms an order and sends its confirmation email, either
+// inside the request or as a background job, with the visitor's email
+// service working, slow or failing.
+func (s *Server) demoEmailJob() *demo {
+	var orders atomic.Int64
+	orders.Store(5000)
+	return &demo{
+		ID: "email-job", Title: "Confirm an order, send the email", Lesson: "email-and-background-jobs",
+		Description: "The shop confirms an order and emails the customer: while the customer waits, or from a background job after the answer.",
+		Button:      "Confirm the order",
+		Params: []param{
+			{Name: "how", Label: "Send the email", Kind: "select", Options: []string{emailInRequest, emailAsJob}, Default: emailAsJob},
+			{Name: "service", Label: "Email service", Kind: "select", Options: []string{emailWorking, emailSlow, emailFailing}, Default: emailWorking,
+				Hint: "Sets your email service's fault switches first. They affect only you."},
+			{Name: "to", Label: "Customer's email address", Kind: "text", Default: "ada@example.com", MaxLen: 100},
+		},
+		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
+			to := strings.TrimSpace(in.Params["to"])
+			if !isEmailAddress(to) {
+				return demoOutput{}, &paramError{fmt.Sprintf("to: %q is not an email address; write one like name@example.com", to)}
+			}
+			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailFaults(in.Params["service"])); err != nil {
+				return demoOutput{}, err
+			}
+			order := orders.Add(1)
+			n := strconv.FormatInt(order, 10)
+			email := integrations.Email{To: to, Subject: "Order #" + n + " confirmed",
+				Text: "Thank you for your order #" + n + ". We will write again when it ships.\n\nThe Engine Room shop"}
+			data := emailRun{Order: order, How: in.Params["how"], Service: in.Params["service"], To: to, Mailbox: "/mailbox"}
+			o := view.EmailOutput{Order: n, InRequest: in.Params["how"] == emailInRequest,
+				Mailbox: view.Mailbox{URL: "/mailbox", Trigger: "load", Pending: true}}
+			start := time.Now()
+			if o.InRequest {
+				msg, err := s.third.app.SendEmail(ctx, in.Visitor, email, "order-"+n+"-confirmation")
+				switch {
+				case err == nil:
+					o.MessageID = msg.ID
+					data.Message = &msg
+				case isCallFailure(err):
+					f := outcomeView(integrations.EmailService, err, true)
+					f.Title, f.Message = "Order #"+n+" confirmed; the email could not be sent", f.Title+". "+f.Message
+					o.Failure = &f
+					data.Error = err.Error()
+				default:
+					return demoOutput{}, err
+				}
+			} else {
+				id, err := s.third.app.QueueConfirmation(ctx, s.third.jobs, in.Visitor, email)
+				if err != nil {
+					return demoOutput{}, err
+				}
+				data.JobID = id
+				o.JobID = strconv.FormatInt(id, 10)
+				data.Mailbox = "/mailbox?job=" + o.JobID
+				o.Mailbox = view.Mailbox{URL: data.Mailbox, Trigger: mailboxPoll, Pending: true,
+					Job: &view.JobStatus{ID: o.JobID, Kind: integrations.ConfirmationJob, State: "queued",
+						Summary: "It runs after this answer, when a worker picks it up."}}
+			}
+			elapsed := time.Since(start)
+			data.ElapsedMS = float64(elapsed.Microseconds()) / 1000
+			o.Elapsed = formatDuration(elapsed)
+			o.Faults = s.activeFaults(in.Visitor)
+			return demoOutput{Data: data, View: view.EmailResult(o)}, nil
+		},
+	}
+}
+
+// isEmailAddress reports whether s has the shape the email service
+// accepts: local@domain.tld, with a local part of 1 to 64 printable ASCII
+// characters and no spaces or specials, and a domain of two or more
+// labels of letters, digits and inner hyphens.
+func isEmailAddress(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || len(s) > 254 {
+		return false
+	}
+	for _, c := range []byte(local) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),:;<>@[\]`, c) >= 0 {
+			return false
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
