@@ -133,7 +133,7 @@ func TestPaymentChargedOnce(t *testing.T) {
 	if !strings.Contains(text, "Order 1003 is paid") {
 		t.Fatalf("second try of 1003: %.500q", text)
 	}
-	orders := doc.Find(".pane-front table.data td:nth-child(2)").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	orders := doc.Find(".pane-front table.data td:nth-child(1)").Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	n1003 := 0
 	for _, o := range orders {
 		if o == "Order 1003" {

@@ -114,6 +114,7 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoFaultSwitches(),
 		s.demoCircuitBreaker(),
 		s.demoEmailJob(),
+		s.demoWebhook(),
 		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
 			"A new member joins, spends some miles, then a bug tries to make the balance negative.",
 			"INSERT INTO members (name, email, tier, miles, joined_on)\nVALUES ('Grace Hopper', 'grace@example.com', 'gold', 1000, '2026-11-21');\n\nUPDATE members SET miles = miles - 400 WHERE email = 'grace@example.com';\n\nSELECT id, name, tier, miles FROM members WHERE email = 'grace@example.com';\n\nUPDATE members SET miles = -5 WHERE email = 'grace@example.com';"),

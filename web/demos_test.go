@@ -153,6 +153,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "take-payment", wantText: "Your payments at the gateway: 1"},
 		{id: "fault-switches", wantText: "All off."},
 		{id: "circuit-breaker", wantText: "The payment gateway is paused."},
+		{id: "webhook-delivery", wantText: "Accepted. The signature matched"},
 		{id: "email-job", wantText: "Confirmation email queued as job #"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}

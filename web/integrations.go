@@ -40,7 +40,7 @@ func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp 
 	if tp.hooksLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return tp, fmt.Errorf("web: listening for webhooks: %w", err)
 	}
-	tp.hooks = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	tp.hooks = &http.Server{Handler: continueTrace(handler), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = tp.hooks.Serve(tp.hooksLn) }()
 
 	tp.services, err = upstream.Start(upstream.Options{
@@ -76,6 +76,12 @@ func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp 
 		return tp, fmt.Errorf("web: %w", err)
 	}
 	return tp, nil
+}
+
+// webhookURL is where the webhook listener takes the gateway's
+// deliveries: this server's router, over loopback HTTP.
+func (tp *thirdParty) webhookURL() string {
+	return "http://" + tp.hooksLn.Addr().String() + "/webhooks/payments"
 }
 
 // close stops the queue (letting running jobs finish within ctx), the
