@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/engineroom/engineroom/playground/integrations"
+	"github.com/engineroom/engineroom/playground/upstream"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) demoEmailJob() *demo {
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			to := strings.TrimSpace(in.Params["to"])
-			if !isEmailAddress(to) {
+			if !upstream.LooksLikeEmail(to) {
 				return demoOutput{}, &paramError{fmt.Sprintf("to: %q is not an email address; write one like name@example.com", to)}
 			}
 			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailFaults(in.Params["service"])); err != nil {
@@ -113,35 +114,4 @@ func (s *Server) demoEmailJob() *demo {
 			return demoOutput{Data: data, View: view.EmailResult(o)}, nil
 		},
 	}
-}
-
-// isEmailAddress reports whether s has the shape the email service
-// accepts: local@domain.tld, with a local part of 1 to 64 printable ASCII
-// characters and no spaces or specials, and a domain of two or more
-// labels of letters, digits and inner hyphens.
-func isEmailAddress(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || len(local) > 64 || len(s) > 254 {
-		return false
-	}
-	for _, c := range []byte(local) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),:;<>@[\]`, c) >= 0 {
-			return false
-		}
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, c := range []byte(l) {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -25,6 +25,9 @@ func panelAs(t *testing.T, c *client, page, id string, set map[string]string) (r
 	for k, v := range set {
 		values.Set(k, v)
 	}
+	if values.Get("_csrf") != c.cookie(csrfCookie) {
+		t.Fatalf("the panel's _csrf %q is not the cookie's", values.Get("_csrf"))
+	}
 	r := c.postForm(form.AttrOr("hx-post", ""), values, hdr("HX-Request", "true", "HX-Current-URL", "http://example.com"+page))
 	return r, parseHTML(t, r.text)
 }

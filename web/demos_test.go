@@ -84,24 +84,7 @@ func demoFormValues(form *goquery.Selection) url.Values {
 // fragment.
 func demoPanelRun(t *testing.T, srv *web.Server, page, id string, set map[string]string) (reply, *goquery.Document) {
 	t.Helper()
-	c := newClient(t, srv)
-	p := c.get(page, nil)
-	if p.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d", page, p.StatusCode)
-	}
-	form := parseHTML(t, p.text).Find("section.demo#demo-" + id + " form.demo-form")
-	if form.Length() != 1 {
-		t.Fatalf("%s has no form for demo %s", page, id)
-	}
-	values := demoFormValues(form)
-	for k, v := range set {
-		values.Set(k, v)
-	}
-	if values.Get("_csrf") != c.cookie(csrfCookie) {
-		t.Fatalf("the panel's _csrf %q is not the cookie's", values.Get("_csrf"))
-	}
-	r := c.postForm(form.AttrOr("hx-post", ""), values, hdr("HX-Request", "true", "HX-Current-URL", "http://example.com"+page))
-	return r, parseHTML(t, r.text)
+	return panelAs(t, newClient(t, srv), page, id, set)
 }
 
 // demoAPIRun runs a demo's JSON twin for a new visitor.

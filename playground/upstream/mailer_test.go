@@ -199,8 +199,8 @@ func TestLooksLikeEmail(t *testing.T) {
 		{"ada@ex..org", false}, {"ada@exa_mple.org", false}, {"<ada>@example.org", false}, {"adä@example.org", false},
 		{strings.Repeat("a", 65) + "@example.org", false}, {"a@" + strings.Repeat("b", 250) + ".org", false},
 	} {
-		if got := looksLikeEmail(tt.s); got != tt.want {
-			t.Errorf("looksLikeEmail(%q) = %v, want %v", tt.s, got, tt.want)
+		if got := LooksLikeEmail(tt.s); got != tt.want {
+			t.Errorf("LooksLikeEmail(%q) = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 }

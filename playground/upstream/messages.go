@@ -29,9 +29,9 @@ func (req sendRequest) validate() *response {
 		}
 	}
 	switch {
-	case !looksLikeEmail(req.From):
+	case !LooksLikeEmail(req.From):
 		return bad("invalid_address", "from must be an address like name@example.com", "from")
-	case !looksLikeEmail(req.To):
+	case !LooksLikeEmail(req.To):
 		return bad("invalid_address", "to must be an address like name@example.com", "to")
 	case utf8.RuneCountInString(req.Subject) > MaxSubjectChars:
 		return bad("invalid_subject", "subject must be at most 200 characters", "subject")
@@ -117,10 +117,11 @@ func (m *Mailer) emptyMailbox(_ *http.Request, a *account[*mailbox], _ []byte) r
 	}{n})
 }
 
-// looksLikeEmail reports whether s has the shape local@domain.tld: one
+// LooksLikeEmail reports whether s has the shape the email service
+// accepts, local@domain.tld: one
 // @, a local part of 1 to 64 printable characters without spaces or
 // specials, and a domain of two or more labels of letters, digits and -.
-func looksLikeEmail(s string) bool {
+func LooksLikeEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || len(s) > 254 || local == "" || len(local) > 64 {
 		return false
