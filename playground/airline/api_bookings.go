@@ -49,7 +49,7 @@ func (a *App) BookFlight(ctx context.Context, db querier, memberID, flightID int
 		attribute.Int64("engineroom.member_id", memberID), attribute.Int64("engineroom.flight_id", flightID))
 	defer span.End()
 	b := Booking{MemberID: memberID, Status: Confirmed}
-	err := a.transaction(ctx, db, func() error {
+	err := sandbox.Immediate(ctx, db, func() error {
 		res, err := db.Query(ctx, `SELECT miles FROM members WHERE id = ?`, memberID)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (a *App) CancelBooking(ctx context.Context, db querier, id int64) (Booking,
 	ctx, span := a.step(ctx, "cancel a booking", attribute.Int64("engineroom.booking_id", id))
 	defer span.End()
 	var b Booking
-	err := a.transaction(ctx, db, func() error {
+	err := sandbox.Immediate(ctx, db, func() error {
 		var found bool
 		var err error
 		b, found, err = a.BookingByID(ctx, db, id)
@@ -158,24 +158,6 @@ func refusedOrFailed(span trace.Span, err error) error {
 		return err
 	}
 	return fail(span, err)
-}
-
-// transaction runs fn between BEGIN IMMEDIATE and COMMIT, and rolls back
-// when fn fails. IMMEDIATE takes the write lock at the start, so no other
-// connection can change the rows fn reads before fn writes.
-func (a *App) transaction(ctx context.Context, db querier, fn func() error) error {
-	if _, err := db.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		_, _ = db.Exec(ctx, "ROLLBACK")
-		return err
-	}
-	if _, err := db.Exec(ctx, "COMMIT"); err != nil {
-		_, _ = db.Exec(ctx, "ROLLBACK")
-		return err
-	}
-	return nil
 }
 
 // execOne runs a statement that must change exactly one row; changing

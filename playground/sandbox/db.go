@@ -111,3 +111,27 @@ func AsString(v any) string {
 		return fmt.Sprint(v)
 	}
 }
+
+// Execer runs a statement: a *DB, or a pair's connection.
+type Execer interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+}
+
+// Immediate runs fn between BEGIN IMMEDIATE and COMMIT on db, and rolls
+// back when fn (or the commit) fails. IMMEDIATE takes the write lock at
+// the start, so no other connection can change the rows fn reads before
+// fn writes them.
+func Immediate(ctx context.Context, db Execer, fn func() error) error {
+	if _, err := db.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		_, _ = db.Exec(ctx, "ROLLBACK")
+		return err
+	}
+	if _, err := db.Exec(ctx, "COMMIT"); err != nil {
+		_, _ = db.Exec(ctx, "ROLLBACK")
+		return err
+	}
+	return nil
+}

@@ -71,7 +71,7 @@ func (a *App) PlaceOrder(ctx context.Context, db querier, customerID int64, line
 		return Order{}, refused(span, r)
 	}
 	o := Order{CustomerID: customerID, Status: StatusCart, Items: make([]OrderItem, 0, len(lines))}
-	err := transaction(ctx, db, func() error {
+	err := sandbox.Immediate(ctx, db, func() error {
 		n, err := db.Query(ctx, `SELECT count(*) FROM customers WHERE id = ?`, customerID)
 		if err != nil {
 			return err
@@ -178,24 +178,6 @@ ORDER BY i.product_id`, id)
 			Quantity: sandbox.AsInt(v[2]), UnitPriceCents: sandbox.AsInt(v[3])})
 	}
 	return o, true, nil
-}
-
-// transaction runs fn between BEGIN IMMEDIATE and COMMIT, and rolls back
-// when fn fails. IMMEDIATE takes the write lock at the start, so no other
-// connection can change the stock fn reads before fn writes.
-func transaction(ctx context.Context, db querier, fn func() error) error {
-	if _, err := db.Exec(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		_, _ = db.Exec(ctx, "ROLLBACK")
-		return err
-	}
-	if _, err := db.Exec(ctx, "COMMIT"); err != nil {
-		_, _ = db.Exec(ctx, "ROLLBACK")
-		return err
-	}
-	return nil
 }
 
 // execOne runs a statement that must change exactly one row; changing
