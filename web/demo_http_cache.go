@@ -105,7 +105,7 @@ func (s *Server) runHTTPCache(ctx context.Context, in demoInput) (demoOutput, er
 	accept := http.Header{"Accept": {echo.MIMEApplicationJSON}}
 
 	path := fmt.Sprintf("/api/v1/flights/%d", httpCacheFlight)
-	x, err := s.getSelf(ctx, c, "visit 1: GET "+path, run.URL, accept)
+	x, err := s.sendSelf(ctx, c, "visit 1: GET "+path, selfRequest{Target: run.URL, Header: accept})
 	if err != nil {
 		return demoOutput{}, err
 	}
@@ -132,7 +132,7 @@ func (s *Server) runHTTPCache(ctx context.Context, in demoInput) (demoOutput, er
 	} else {
 		h := accept.Clone()
 		h.Set("If-None-Match", cache.etag)
-		x2, err := s.getSelf(ctx, c, "visit 2: GET "+path+" (If-None-Match)", run.URL, h)
+		x2, err := s.sendSelf(ctx, c, "visit 2: GET "+path+" (If-None-Match)", selfRequest{Target: run.URL, Header: h})
 		if err != nil {
 			return demoOutput{}, err
 		}

@@ -110,6 +110,8 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoStampede(),
 		s.demoCacheFill(),
 		s.demoHTTPCache(),
+		s.demoAPIExplorer(),
+		s.demoAPIErrors(),
 		s.demoTakePayment(),
 		s.demoFaultSwitches(),
 		s.demoCircuitBreaker(),

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
@@ -13,48 +16,79 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// selfExchange is a request the server sent to itself and the answer it
-// got, as they travelled.
-type selfExchange struct {
-	// Sent are the headers the request carried, in the order shown; the
-	// visitor cookie among them.
-	Sent   http.Header
+// selfRequest is a request the server sends to itself: a method (GET
+// when empty), a target (path and query), headers and a body.
+type selfRequest struct {
+	Method string
 	Target string
-	Host   string
-	Status int
 	Header http.Header
 	Body   []byte
 }
 
-// maxBodyAttr caps the response body a client span keeps for the back
-// end pane.
+// selfExchange is a request the server sent to itself and the answer it
+// got, as they travelled.
+type selfExchange struct {
+	Method string
+	// Sent are the headers the request carried, in the order shown; the
+	// visitor cookie among them.
+	Sent     http.Header
+	SentBody []byte
+	Target   string
+	Host     string
+	Status   int
+	Header   http.Header
+	Body     []byte
+	// Took is how long the server took to answer.
+	Took time.Duration
+}
+
+// maxBodyAttr caps a body a client span keeps for the back end pane.
 const maxBodyAttr = 4096
 
-// getSelf sends GET target through the server's own router, in process,
-// as the visitor of c would: with their visitor cookie, from their
-// address, to the same host. It is a client span named name under ctx, so
-// the server span the request opens, and everything beneath it, lands in
-// the same trace as the demo that sent it.
-func (s *Server) getSelf(ctx context.Context, c echo.Context, name, target string, h http.Header) (selfExchange, error) {
-	ctx, span := s.tracer.Start(ctx, name,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("http.request.method", http.MethodGet),
-			attribute.String("url.path", target),
-			attribute.String("server.address", "this server, through its own router"),
-		))
+// spanHeaders are the request headers a client span records.
+var spanHeaders = [...]string{"Content-Type", "If-None-Match", "Idempotency-Key"}
+
+// sendSelf sends r through the server's own router, in process, as the
+// visitor of c would: with their visitor cookie, from their address, to
+// the same host. It is a client span named name under ctx, so the server
+// span the request opens, and everything beneath it, lands in the same
+// trace as the demo that sent it.
+func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r selfRequest) (selfExchange, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	path, query, _ := strings.Cut(r.Target, "?")
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", method),
+		attribute.String("url.path", path),
+		attribute.String("server.address", "this server, through its own router"),
+	}
+	if query != "" {
+		attrs = append(attrs, attribute.String("url.query", query))
+	}
+	ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	defer span.End()
-	x := selfExchange{Target: target, Sent: h.Clone()}
+	x := selfExchange{Method: method, Target: r.Target, Sent: r.Header.Clone(), SentBody: r.Body}
 	if x.Sent == nil {
 		x.Sent = http.Header{}
 	}
+	if len(r.Body) > 0 {
+		x.Sent.Set(echo.HeaderContentLength, strconv.Itoa(len(r.Body)))
+		span.SetAttributes(attribute.Int("http.request.body.size", len(r.Body)))
+		if len(r.Body) <= maxBodyAttr {
+			span.SetAttributes(attribute.String("http.request.body", string(r.Body)))
+		}
+	}
 	x.Sent.Set("Cookie", visitorCookie+"="+s.visitor.sign(visitorID(c)))
-	if v := h.Values("If-None-Match"); len(v) > 0 {
-		span.SetAttributes(attribute.String("http.request.header.if-none-match", strings.Join(v, ", ")))
+	for _, h := range spanHeaders {
+		if v := r.Header.Values(h); len(v) > 0 {
+			span.SetAttributes(attribute.String("http.request.header."+strings.ToLower(h), strings.Join(v, ", ")))
+		}
 	}
 
 	outer := c.Request()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	req, err := http.NewRequestWithContext(ctx, method, r.Target, bytes.NewReader(r.Body))
 	if err != nil {
 		span.SetStatus(codes.Error, err.Error())
 		return x, err
@@ -66,7 +100,9 @@ func (s *Server) getSelf(ctx context.Context, c echo.Context, name, target strin
 		req.Header.Set(name, outer.Header.Get(name))
 	}
 	rec := httptest.NewRecorder()
+	start := time.Now()
 	s.echo.ServeHTTP(rec, req)
+	x.Took = time.Since(start)
 	res := rec.Result()
 	x.Status, x.Header = res.StatusCode, res.Header
 	x.Body, err = io.ReadAll(res.Body)
