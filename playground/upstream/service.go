@@ -131,11 +131,15 @@ func (s *service[S]) now() time.Time { return s.cfg.now() }
 func (s *service[S]) close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Held requests return at once; what is still open after a short
+		// grace (a connection a client dialled but never used, which
+		// Shutdown would wait 5 s for) is cut.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
-			s.closeErr = fmt.Errorf("upstream: stopping the %s: %w", s.name, err)
-			_ = s.srv.Close()
+			if err := s.srv.Close(); err != nil {
+				s.closeErr = fmt.Errorf("upstream: stopping the %s: %w", s.name, err)
+			}
 		}
 		<-s.serveDone
 	})
