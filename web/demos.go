@@ -112,6 +112,7 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoHTTPCache(),
 		s.demoAPIExplorer(),
 		s.demoAPIErrors(),
+		s.demoAPIContract(),
 		s.demoTakePayment(),
 		s.demoFaultSwitches(),
 		s.demoCircuitBreaker(),

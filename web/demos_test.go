@@ -131,6 +131,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "http-cache", wantSQL: true, wantText: "304 Not Modified", innerRequests: 2},
 		{id: "api-explorer", wantSQL: true, wantText: "3 flights on this page", innerRequests: 1},
 		{id: "api-errors", wantText: "the JSON ends too soon", innerRequests: 1},
+		{id: "api-contract", wantSQL: true, wantText: "Matches the document", innerRequests: 1},
 		{id: "cache-aside", wantSQL: true, wantText: "Miss. From the database"},
 		{id: "cache-invalidation", wantSQL: true, wantError: "Stale! The page shows $49.99; the database says $39.99.", wantText: "In the database: $39.99"},
 		{id: "cache-stampede", wantSQL: true, wantText: "Stampede. All 10 searches missed"},
