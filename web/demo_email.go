@@ -96,7 +96,11 @@ func (s *Server) demoEmailJob() *demo {
 					return demoOutput{}, err
 				}
 			} else {
-				id, err := s.third.app.QueueConfirmation(ctx, s.third.jobs, in.Visitor, email)
+				q, err := s.third.queue(ctx)
+				if err != nil {
+					return demoOutput{}, err
+				}
+				id, err := s.third.app.QueueConfirmation(ctx, q, in.Visitor, email)
 				if err != nil {
 					return demoOutput{}, err
 				}

@@ -22,10 +22,15 @@ import (
 type thirdParty struct {
 	services *upstream.Services
 	app      *integrations.App
-	jobs     *jobs.Queue
 	hooks    *http.Server
 	hooksLn  net.Listener
 	tempDir  string // the state database's folder when none was configured
+
+	// The job queue opens in the background (it may migrate its
+	// database first), so the server answers before it is ready.
+	jobsReady chan struct{} // closed once jobs or jobsErr is set
+	jobs      *jobs.Queue
+	jobsErr   error
 }
 
 // startThirdParty starts the services and the queue. handler is the
@@ -64,17 +69,26 @@ func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp 
 		}
 		path = filepath.Join(tp.tempDir, "state.db")
 	}
-	if tp.jobs, err = jobs.Open(ctx, jobs.Options{
-		Path:   path,
-		Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/jobs"),
-		Logger: s.log,
-	}); err != nil {
-		return tp, fmt.Errorf("web: %w", err)
-	}
-	tp.app.HandleJobs(tp.jobs)
-	if err := tp.jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return tp, fmt.Errorf("web: %w", err)
-	}
+	tp.jobsReady = make(chan struct{})
+	go func() {
+		defer close(tp.jobsReady)
+		q, err := jobs.Open(context.WithoutCancel(ctx), jobs.Options{
+			Path:   path,
+			Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/jobs"),
+			Logger: s.log,
+		})
+		if err == nil {
+			tp.app.HandleJobs(q)
+			if err = q.Start(context.WithoutCancel(ctx)); err != nil {
+				err = errors.Join(err, q.Close(context.Background()))
+				q = nil
+			}
+		}
+		tp.jobs, tp.jobsErr = q, err
+		if err != nil {
+			s.log.Error("the job queue did not start", "state_db", path, "err", err)
+		}
+	}()
 	return tp, nil
 }
 
@@ -84,10 +98,26 @@ func (tp *thirdParty) webhookURL() string {
 	return "http://" + tp.hooksLn.Addr().String() + "/webhooks/payments"
 }
 
+// queue is the job queue, once it has started.
+func (tp *thirdParty) queue(ctx context.Context) (*jobs.Queue, error) {
+	select {
+	case <-tp.jobsReady:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if tp.jobsErr != nil {
+		return nil, fmt.Errorf("web: the job queue is not available: %w", tp.jobsErr)
+	}
+	return tp.jobs, nil
+}
+
 // close stops the queue (letting running jobs finish within ctx), the
 // services and the webhook listener.
 func (tp *thirdParty) close(ctx context.Context) error {
 	var errs []error
+	if tp.jobsReady != nil {
+		<-tp.jobsReady
+	}
 	if tp.jobs != nil {
 		errs = append(errs, tp.jobs.Close(ctx))
 	}

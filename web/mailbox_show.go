@@ -105,7 +105,11 @@ func (s *Server) showMailbox(c echo.Context) error {
 // missing, of another kind or another visitor's is the same 404, so the
 // answer tells nobody about other visitors' jobs.
 func (s *Server) visitorJob(ctx context.Context, visitor string, id int64) (jobs.JobInfo, error) {
-	ji, err := s.third.jobs.Get(ctx, id)
+	q, err := s.third.queue(ctx)
+	if err != nil {
+		return jobs.JobInfo{}, err
+	}
+	ji, err := q.Get(ctx, id)
 	if err == nil && (ji.Kind != integrations.ConfirmationJob || confirmationOf(ji).Visitor != visitor || visitor == "") {
 		err = jobs.ErrNotFound
 	}
