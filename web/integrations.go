@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/engineroom/engineroom/playground/integrations"
@@ -26,9 +27,13 @@ type thirdParty struct {
 	hooksLn  net.Listener
 	tempDir  string // the state database's folder when none was configured
 
-	// The job queue opens in the background (it may migrate its
-	// database first), so the server answers before it is ready.
-	jobsReady chan struct{} // closed once jobs or jobsErr is set
+	// The job queue starts on first use, or at boot when jobs are
+	// waiting in the state database, and opens in the background (it may
+	// migrate its database first): an idle server keeps neither its
+	// memory nor its polling.
+	startJobs func()        // starts the queue once; does nothing after close
+	jobsOnce  sync.Once     // guards jobsReady
+	jobsReady chan struct{} // closed once jobs or jobsErr is set; nil until started
 	jobs      *jobs.Queue
 	jobsErr   error
 }
@@ -69,26 +74,17 @@ func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp 
 		}
 		path = filepath.Join(tp.tempDir, "state.db")
 	}
-	tp.jobsReady = make(chan struct{})
-	go func() {
-		defer close(tp.jobsReady)
-		q, err := jobs.Open(context.WithoutCancel(ctx), jobs.Options{
-			Path:   path,
-			Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/jobs"),
-			Logger: s.log,
+	tp.startJobs = func() {
+		tp.jobsOnce.Do(func() {
+			tp.jobsReady = make(chan struct{})
+			go s.openJobs(ctx, tp, path)
 		})
-		if err == nil {
-			tp.app.HandleJobs(q)
-			if err = q.Start(context.WithoutCancel(ctx)); err != nil {
-				err = errors.Join(err, q.Close(context.Background()))
-				q = nil
-			}
-		}
-		tp.jobs, tp.jobsErr = q, err
-		if err != nil {
-			s.log.Error("the job queue did not start", "state_db", path, "err", err)
-		}
-	}()
+	}
+	if n, err := jobs.Pending(ctx, path); err != nil || n > 0 {
+		// Work left from the last run (or a database to look at more
+		// closely): start now rather than on first use.
+		tp.startJobs()
+	}
 	return tp, nil
 }
 
@@ -98,8 +94,33 @@ func (tp *thirdParty) webhookURL() string {
 	return "http://" + tp.hooksLn.Addr().String() + "/webhooks/payments"
 }
 
-// queue is the job queue, once it has started.
+// openJobs opens and starts the job queue at path for tp.
+func (s *Server) openJobs(ctx context.Context, tp *thirdParty, path string) {
+	defer close(tp.jobsReady)
+	q, err := jobs.Open(context.WithoutCancel(ctx), jobs.Options{
+		Path:   path,
+		Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/jobs"),
+		Logger: s.log,
+	})
+	if err == nil {
+		tp.app.HandleJobs(q)
+		if err = q.Start(context.WithoutCancel(ctx)); err != nil {
+			err = errors.Join(err, q.Close(context.Background()))
+			q = nil
+		}
+	}
+	tp.jobs, tp.jobsErr = q, err
+	if err != nil {
+		s.log.Error("the job queue did not start", "state_db", path, "err", err)
+	}
+}
+
+// queue is the job queue, started on first use.
 func (tp *thirdParty) queue(ctx context.Context) (*jobs.Queue, error) {
+	tp.startJobs()
+	if tp.jobsReady == nil {
+		return nil, errors.New("web: the job queue is closed")
+	}
 	select {
 	case <-tp.jobsReady:
 	case <-ctx.Done():
@@ -115,6 +136,7 @@ func (tp *thirdParty) queue(ctx context.Context) (*jobs.Queue, error) {
 // services and the webhook listener.
 func (tp *thirdParty) close(ctx context.Context) error {
 	var errs []error
+	tp.jobsOnce.Do(func() {}) // no start from now on
 	if tp.jobsReady != nil {
 		<-tp.jobsReady
 	}

@@ -3,9 +3,12 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -69,4 +72,31 @@ func migrate(ctx context.Context, driver *riversqlite.Driver, log *slog.Logger) 
 		return fmt.Errorf("jobs: migrating the state database: %w", err)
 	}
 	return nil
+}
+
+// Pending counts the jobs waiting to run (or left running by a process
+// that stopped) in the state database at path, without starting a queue:
+// 0 when the file does not exist yet or holds no queue. A caller can
+// start the queue at boot only when there is work waiting for it.
+func Pending(ctx context.Context, path string) (int, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	db, err := openDB(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var exists int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'river_job'`).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("jobs: reading %s: %w", path, err)
+	}
+	if exists == 0 {
+		return 0, nil
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN (`+pendingStates+`)`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("jobs: counting pending jobs in %s: %w", path, err)
+	}
+	return n, nil
 }

@@ -194,3 +194,38 @@ func TestJobWithoutHandlerAfterReopen(t *testing.T) {
 		t.Errorf("info = %+v", ji)
 	}
 }
+
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	missing := t.TempDir() + "/missing.db"
+	if n, err := Pending(ctx, missing); n != 0 || err != nil {
+		t.Fatalf("Pending of a missing file = %d, %v; want 0, nil", n, err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Pending made %s: %v", missing, err)
+	}
+	empty := t.TempDir() + "/empty.db"
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Pending(ctx, empty); n != 0 || err != nil {
+		t.Fatalf("Pending of an empty database = %d, %v; want 0, nil", n, err)
+	}
+
+	f := newFixture(t, nil)
+	f.q.Handle("send-confirmation-email", func(context.Context, Job) error { return nil })
+	for range 2 {
+		if _, err := f.q.Enqueue(ctx, "send-confirmation-email", emailArgs{To: "ada@example.com"}, EnqueueOptions{}); err != nil {
+			t.Fatalf("Enqueue: %v", err)
+		}
+	}
+	if err := f.q.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n, err := Pending(ctx, f.opts.Path); n != 2 || err != nil {
+		t.Errorf("Pending = %d, %v; want 2, nil", n, err)
+	}
+	if n, err := Pending(ctx, t.TempDir()); err == nil {
+		t.Errorf("Pending of a folder = %d, nil; want an error", n)
+	}
+}
