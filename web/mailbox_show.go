@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,6 +43,7 @@ func (s *Server) showMailbox(c echo.Context) error {
 	defer span.End()
 	m := view.Mailbox{URL: "/mailbox"}
 	var job *jobs.JobInfo
+	var email integrations.Email
 	if raw := c.QueryParam("job"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 || strings.TrimLeft(raw, "0123456789") != "" {
@@ -54,7 +54,8 @@ func (s *Server) showMailbox(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, msg+".")
 		}
 		span.SetAttributes(attribute.Int64("engineroom.job.id", id))
-		ji, err := s.visitorJob(ctx, visitor, id)
+		ji, e, err := s.visitorJob(ctx, visitor, id)
+		email = e
 		if err != nil {
 			return err
 		}
@@ -67,10 +68,7 @@ func (s *Server) showMailbox(c echo.Context) error {
 	m.InboxTime = formatDuration(time.Since(start))
 	switch {
 	case err == nil:
-		var subject string
-		if job != nil {
-			subject = confirmationOf(*job).Subject
-		}
+		subject := email.Subject
 		for _, msg := range msgs {
 			m.Messages = append(m.Messages, view.MailRow{Subject: msg.Subject, To: msg.To,
 				Time: mailClock(time.Unix(msg.Created, 0)), Job: subject != "" && msg.Subject == subject})
@@ -101,36 +99,19 @@ func (s *Server) showMailbox(c echo.Context) error {
 	})
 }
 
-// visitorJob reads a confirmation job the visitor queued. A job that is
-// missing, of another kind or another visitor's is the same 404, so the
-// answer tells nobody about other visitors' jobs.
-func (s *Server) visitorJob(ctx context.Context, visitor string, id int64) (jobs.JobInfo, error) {
+// visitorJob reads a confirmation job the visitor queued; any other is
+// the same 404.
+func (s *Server) visitorJob(ctx context.Context, visitor string, id int64) (jobs.JobInfo, integrations.Email, error) {
 	q, err := s.third.queue(ctx)
 	if err != nil {
-		return jobs.JobInfo{}, err
+		return jobs.JobInfo{}, integrations.Email{}, err
 	}
-	ji, err := q.Get(ctx, id)
-	if err == nil && (ji.Kind != integrations.ConfirmationJob || confirmationOf(ji).Visitor != visitor || visitor == "") {
-		err = jobs.ErrNotFound
-	}
+	ji, email, err := s.third.app.Confirmation(ctx, q, visitor, id)
 	if errors.Is(err, jobs.ErrNotFound) {
-		return jobs.JobInfo{}, echo.NewHTTPError(http.StatusNotFound,
+		return jobs.JobInfo{}, email, echo.NewHTTPError(http.StatusNotFound,
 			fmt.Sprintf("There is no job #%d in your mailbox: a job shows only to the visitor whose order queued it, and finished jobs are cleaned up after a day.", id))
 	}
-	return ji, err
-}
-
-// confirmationArgs is what the mailbox reads of a confirmation job's
-// arguments.
-type confirmationArgs struct {
-	Visitor string `json:"visitor"`
-	Subject string `json:"subject"`
-}
-
-func confirmationOf(ji jobs.JobInfo) confirmationArgs {
-	var c confirmationArgs
-	_ = json.Unmarshal(ji.Args, &c)
-	return c
+	return ji, email, err
 }
 
 // jobStatusView describes a job's state and attempts for the mailbox.

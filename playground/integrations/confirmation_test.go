@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -95,6 +96,17 @@ func TestConfirmationJob(t *testing.T) {
 		}
 		ji := finished(t, q, id)
 		checkArgs(t, ji, visitor)
+		if got, email, err := w.app.Confirmation(context.Background(), q, visitor, id); err != nil || got.ID != id || email != e {
+			t.Errorf("Confirmation = %+v, %+v, %v; want the job and its email", got, email, err)
+		}
+		for _, other := range []string{"someone-else", ""} {
+			if _, _, err := w.app.Confirmation(context.Background(), q, other, id); !errors.Is(err, jobs.ErrNotFound) {
+				t.Errorf("Confirmation for %q = %v, want jobs.ErrNotFound", other, err)
+			}
+		}
+		if _, _, err := w.app.Confirmation(context.Background(), q, visitor, id+1000); !errors.Is(err, jobs.ErrNotFound) {
+			t.Errorf("Confirmation of a missing job = %v, want jobs.ErrNotFound", err)
+		}
 		if ji.ID != id || ji.State != jobs.StateCompleted || len(ji.Attempts) != 1 || ji.Attempts[0].Error != "" ||
 			ji.FinishedAt.IsZero() {
 			t.Errorf("job = %+v", ji)

@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,4 +86,20 @@ func (a *App) HandleJobs(q *jobs.Queue) {
 // later if the email service fails.
 func (a *App) QueueConfirmation(ctx context.Context, q *jobs.Queue, visitor string, e Email) (int64, error) {
 	return q.Enqueue(ctx, ConfirmationJob, confirmation{Visitor: visitor, Email: e}, jobs.EnqueueOptions{})
+}
+
+// Confirmation reads a confirmation job the visitor queued, with the
+// email it sends. A job that is missing, of another kind or another
+// visitor's is the same jobs.ErrNotFound, so nobody learns of other
+// visitors' jobs.
+func (a *App) Confirmation(ctx context.Context, q *jobs.Queue, visitor string, id int64) (jobs.JobInfo, Email, error) {
+	ji, err := q.Get(ctx, id)
+	if err != nil {
+		return jobs.JobInfo{}, Email{}, err
+	}
+	var c confirmation
+	if ji.Kind != ConfirmationJob || json.Unmarshal(ji.Args, &c) != nil || c.Visitor != visitor || visitor == "" {
+		return jobs.JobInfo{}, Email{}, jobs.ErrNotFound
+	}
+	return ji, c.Email, nil
 }
