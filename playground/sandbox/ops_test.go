@@ -24,7 +24,7 @@ func TestSchema(t *testing.T) {
 		names = append(names, tb.Name)
 	}
 	wantNames := []string{"<i>notes</i>", "airports", "bookings", "customers", "flights", "gold", "members",
-		"miles_transactions", "order_items", "orders", "products", "users"}
+		"miles_transactions", "order_items", "orders", "products", "reviews", "sessions", "travel_documents", "users"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("tables = %q, want %q", names, wantNames)
 	}
@@ -137,7 +137,7 @@ func TestHeapLimit(t *testing.T) {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
 	// The limit is process-wide: put the default back for the other tests.
-	t.Cleanup(func() { configureSQLite(896 << 20) })
+	t.Cleanup(func() { configureSQLite(928 << 20) })
 	m := newTestManager(t, Options{HeapLimit: base.Stats().SQLiteMemory + 32<<20})
 	res := mustRun(t, m, "v", runaway+"SELECT x, zeroblob(10000) || x FROM c ORDER BY x DESC; SELECT 1")
 	if e := res.Statements[0].Error; e == nil || e.Name != "SQLITE_NOMEM" || e.Message != "query used too much memory" {
@@ -153,7 +153,7 @@ func TestMemoryPressureEvicts(t *testing.T) {
 	if base.Stats().HeapLimit == 0 {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
-	t.Cleanup(func() { configureSQLite(896 << 20) })
+	t.Cleanup(func() { configureSQLite(928 << 20) })
 	// Room for about a dozen sandboxes below seven eighths of the limit.
 	m := newTestManager(t, Options{Spares: -1, HeapLimit: base.Stats().SQLiteMemory + 32<<20})
 	for i := range 20 {

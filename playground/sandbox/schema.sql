@@ -95,12 +95,45 @@ CREATE TABLE order_items (
 
 -- Accounts for the authentication lessons ------------------------------------
 
--- password_hash is the hex SHA-256 of username || '-demo': a real hash, and a
--- deliberately weak scheme (unsalted, fast) for the passwords lesson to improve on.
+-- The seeded accounts' password_hash is the hex SHA-256 of username || '-demo':
+-- a real hash, and a deliberately weak scheme (unsalted, fast) for the SQL
+-- injection lesson. Accounts made by signing up store an argon2id hash in the
+-- PHC string format ('$argon2id$v=19$m=...,t=...,p=...$salt$hash').
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
   username      TEXT    NOT NULL UNIQUE,
-  password_hash TEXT    NOT NULL CHECK (length(password_hash) = 64),
+  password_hash TEXT    NOT NULL
+                CHECK (length(password_hash) = 64 OR password_hash LIKE '$argon2id$%'),
   role          TEXT    NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'admin')),
   member_id     INTEGER REFERENCES members(id)
+);
+
+-- The airline app's server-side sessions. The browser holds only a random
+-- token in a cookie; the row is keyed by the token's SHA-256, so a copy of
+-- this table does not let anyone take over a session. data is the session's
+-- values as the session library encodes them; expiry is UTC text.
+CREATE TABLE sessions (
+  token  TEXT NOT NULL PRIMARY KEY,
+  data   BLOB NOT NULL,
+  expiry TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Travellers' reviews of flights (few rows a visitor: no index, and no page
+-- spent on one in every sandbox). body is stored exactly as typed, markup
+-- and all: escaping happens when a page shows it, not when it is saved.
+CREATE TABLE reviews (
+  id         INTEGER PRIMARY KEY,
+  flight_id  INTEGER NOT NULL REFERENCES flights(id),
+  author     TEXT    NOT NULL,
+  body       TEXT    NOT NULL CHECK (length(body) <= 2000),
+  created_at TEXT    NOT NULL
+);
+
+-- Passport numbers, encrypted at rest with AES-GCM: the stored value is
+-- nonce || ciphertext || tag, sealed with the member's id as associated
+-- data, so a value copied to another member's row no longer opens.
+CREATE TABLE travel_documents (
+  member_id       INTEGER PRIMARY KEY REFERENCES members(id),
+  passport_number BLOB    NOT NULL,
+  key_id          TEXT    NOT NULL
 );
