@@ -18,8 +18,12 @@ import (
 // asked for, tries once more and shows the result.
 func TestBrowserBusyClass(t *testing.T) {
 	requireChromium(t)
+	image, err := browserImage()
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(t.Context(), Config{Sandbox: sandbox.Options{
-		MaxConcurrent: 1, QueueWait: 20 * time.Millisecond, QueryTimeout: 1500 * time.Millisecond,
+		Template: image, MaxConcurrent: 1, QueueWait: 20 * time.Millisecond, QueryTimeout: 1500 * time.Millisecond,
 	}})
 	if err != nil {
 		t.Fatal(err)

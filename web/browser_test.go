@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
 // The browser tests drive a real Chromium against the real server: they
@@ -175,7 +177,11 @@ func requireChromium(t *testing.T) {
 // startBrowserServer serves the real server on a loopback port.
 func startBrowserServer(t *testing.T) string {
 	t.Helper()
-	srv, err := New(t.Context(), Config{})
+	image, err := browserImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(t.Context(), Config{Sandbox: sandbox.Options{Template: image}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -188,6 +194,18 @@ func startBrowserServer(t *testing.T) string {
 	})
 	return ts.URL
 }
+
+// browserImage builds the demo data once for every server the browser
+// tests start. Building it takes a quarter of a second, but over ten under
+// the race detector: longer than a panel's first request may wait for it.
+var browserImage = sync.OnceValues(func() ([]byte, error) {
+	m, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return m.Image(context.Background())
+})
 
 // startBrowser starts one headless Chromium with a fresh profile. The
 // whole browser lives at most two minutes, so a wedged one cannot hang
