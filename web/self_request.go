@@ -23,6 +23,10 @@ type selfRequest struct {
 	Target string
 	Header http.Header
 	Body   []byte
+	// Cookies, when not nil, are exactly the cookies sent — an empty list
+	// sends none, as a browser attaches none of its SameSite=Lax cookies
+	// to another site's form post. Nil sends the visitor's own cookie.
+	Cookies []*http.Cookie
 }
 
 // selfExchange is a request the server sent to itself and the answer it
@@ -46,13 +50,13 @@ type selfExchange struct {
 const maxBodyAttr = 4096
 
 // spanHeaders are the request headers a client span records.
-var spanHeaders = [...]string{"Content-Type", "If-None-Match", "Idempotency-Key"}
+var spanHeaders = [...]string{"Content-Type", "If-None-Match", "Idempotency-Key", "Origin", "Sec-Fetch-Site"}
 
 // sendSelf sends r through the server's own router, in process, as the
-// visitor of c would: with their visitor cookie, from their address, to
-// the same host. It is a client span named name under ctx, so the server
-// span the request opens, and everything beneath it, lands in the same
-// trace as the demo that sent it.
+// visitor of c would: with their visitor cookie (or r.Cookies), from
+// their address, to the same host, through the same proxy. It is a client
+// span named name under ctx, so the server span the request opens, and
+// everything beneath it, lands in the same trace as the demo that sent it.
 func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r selfRequest) (selfExchange, error) {
 	method := r.Method
 	if method == "" {
@@ -80,7 +84,19 @@ func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r se
 			span.SetAttributes(attribute.String("http.request.body", string(r.Body)))
 		}
 	}
-	x.Sent.Set("Cookie", visitorCookie+"="+s.visitor.sign(visitorID(c)))
+	switch {
+	case r.Cookies == nil:
+		x.Sent.Set("Cookie", visitorCookie+"="+s.visitor.sign(visitorID(c)))
+	case len(r.Cookies) > 0:
+		names, pairs := make([]string, len(r.Cookies)), make([]string, len(r.Cookies))
+		for i, ck := range r.Cookies {
+			names[i], pairs[i] = ck.Name, ck.Name+"="+ck.Value
+		}
+		x.Sent.Set("Cookie", strings.Join(pairs, "; "))
+		span.SetAttributes(attribute.StringSlice("engineroom.cookies_sent", names))
+	default:
+		span.SetAttributes(attribute.StringSlice("engineroom.cookies_sent", []string{}))
+	}
 	for _, h := range spanHeaders {
 		if v := r.Header.Values(h); len(v) > 0 {
 			span.SetAttributes(attribute.String("http.request.header."+strings.ToLower(h), strings.Join(v, ", ")))
@@ -96,8 +112,13 @@ func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r se
 	req.Header = x.Sent.Clone()
 	req.Host, req.RemoteAddr = outer.Host, outer.RemoteAddr
 	x.Host = req.Host
-	if name := s.cfg.ClientIPHeader; name != "" && outer.Header.Get(name) != "" {
-		req.Header.Set(name, outer.Header.Get(name))
+	// What a proxy in front of us adds travels on too: the client's
+	// address, and the scheme (so cookies are named and flagged as for
+	// the outer request). The server believes them from the same peers.
+	for _, name := range []string{s.cfg.ClientIPHeader, echo.HeaderXForwardedProto} {
+		if v := outer.Header.Get(name); name != "" && v != "" {
+			req.Header.Set(name, v)
+		}
 	}
 	rec := httptest.NewRecorder()
 	start := time.Now()
