@@ -21,6 +21,10 @@ const (
 	outOfStock      = "/api#problem-out-of-stock"
 	databaseChanged = "/api#problem-database-changed"
 	keyReused       = "/api#problem-idempotency-key-reused"
+	usernameTaken   = "/api#problem-username-taken"
+	badCredentials  = "/api#problem-bad-credentials"
+	tooManyLogins   = "/api#problem-too-many-logins"
+	notLoggedIn     = "/api#problem-not-logged-in"
 )
 
 // TestAPIContract sends real requests through the real router and checks
@@ -240,6 +244,52 @@ func TestAPIContract(t *testing.T) {
 			{name: "reset", method: "POST", target: "/api/v1/sql/reset", header: jsonHeader(), body: `{}`, status: 200, docValid: true},
 			{name: "reset without a content type", method: "POST", target: "/api/v1/sql/reset", status: 415, docValid: true},
 		}},
+		{name: "accounts", cases: []exchange{
+			{name: "sign up", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "grace", "password": "correct horse battery staple"}`, status: 201, docValid: true},
+			{name: "taken", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "grace", "password": "another good passphrase"}`, status: 409, docValid: true, problem: usernameTaken, fields: []string{"username"}},
+			{name: "taken in capitals", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "GRACE", "password": "another good passphrase"}`, status: 409, docValid: true, problem: usernameTaken, fields: []string{"username"}},
+			{name: "taken in fullwidth letters", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "ｇｒａｃｅ", "password": "another good passphrase"}`, status: 409, docValid: true, problem: usernameTaken, fields: []string{"username"}},
+			{name: "seeded name taken", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "Alice", "password": "another good passphrase"}`, status: 409, docValid: true, problem: usernameTaken, fields: []string{"username"}},
+			{name: "empty username", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "blank username", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "   ", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "username with a space", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "grace hopper", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "look-alike username", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "gr\u0430ce", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "right-to-left override", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "\u202egrace", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "zero-width joiner", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "gra\u200dce", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "username too long", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "` + strings.Repeat("g", 33) + `", "password": "correct horse battery staple"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username"}},
+			{name: "short password", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "short"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "common password", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "Password123"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "password holds the username", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "hopper-rules-2026"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "password too long", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "` + strings.Repeat("p", 129) + `"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "password far too long", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "` + strings.Repeat("p", 5000) + `"}`, status: 422, problem: invalidBody, fields: []string{"password"}},
+			{name: "password with a NUL", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "correct horse\u0000battery"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "both wrong", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "a", "password": "b"}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"username", "password"}},
+			{name: "missing password", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper"}`, status: 422, problem: invalidBody, fields: []string{"password"}},
+			{name: "username a number", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": 5, "password": "correct horse battery staple"}`, status: 422, problem: invalidBody, fields: []string{"username"}},
+			{name: "unknown field", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper", "password": "correct horse battery staple", "role": "admin"}`, status: 422, problem: invalidBody, fields: []string{"role"}},
+			{name: "malformed", method: "POST", target: "/api/v1/accounts", header: jsonHeader(), body: `{"username": "hopper"`, status: 400, problem: malformedJSON, fields: []string{""}},
+			{name: "a form", method: "POST", target: "/api/v1/accounts", header: hdr("Content-Type", "application/x-www-form-urlencoded"), body: `username=hopper&password=x`, status: 415},
+			{name: "log in", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "alice", "password": "alice-demo"}`, status: 201, docValid: true},
+			{name: "who am I", method: "GET", target: "/api/v1/sessions/current", status: 200, docValid: true},
+			{name: "log in as the new account", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "Grace", "password": "correct horse battery staple"}`, status: 201, docValid: true},
+			{name: "wrong password", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "alice", "password": "alice-dem0"}`, status: 401, docValid: true, problem: badCredentials},
+			{name: "unknown username", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "nobody", "password": "alice-demo"}`, status: 401, docValid: true, problem: badCredentials},
+			{name: "invalid username", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "' OR 1=1 --", "password": "x"}`, status: 401, docValid: true, problem: badCredentials},
+			{name: "empty password", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "alice", "password": ""}`, status: 422, docValid: true, problem: invalidBody, fields: []string{"password"}},
+			{name: "huge password", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "alice", "password": "` + strings.Repeat("p", 1025) + `"}`, status: 422, problem: invalidBody, fields: []string{"password"}},
+			{name: "log in cross-site", method: "POST", target: "/api/v1/sessions", header: hdr("Content-Type", "application/json", "Sec-Fetch-Site", "cross-site"), body: `{"username": "alice", "password": "alice-demo"}`, status: 403, docValid: true},
+			{name: "log out cross-site", method: "DELETE", target: "/api/v1/sessions/current", header: crossSite, status: 403, docValid: true},
+			{name: "log out", method: "DELETE", target: "/api/v1/sessions/current", status: 204, docValid: true},
+			{name: "logged out", method: "GET", target: "/api/v1/sessions/current", status: 401, docValid: true, problem: notLoggedIn},
+			{name: "log out again", method: "DELETE", target: "/api/v1/sessions/current", status: 204, docValid: true},
+		}},
+		{name: "password guessing", cases: append(slices.Repeat([]exchange{
+			{name: "wrong password", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "bob", "password": "guess-guess"}`, status: 401, docValid: true, problem: badCredentials},
+		}, 5),
+			exchange{name: "locked", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "bob", "password": "guess-guess"}`, status: 429, docValid: true, problem: tooManyLogins},
+			exchange{name: "locked for the right password too", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "bob", "password": "bob-demo"}`, status: 429, docValid: true, problem: tooManyLogins},
+			exchange{name: "another account is open", method: "POST", target: "/api/v1/sessions", header: jsonHeader(), body: `{"username": "carol", "password": "carol-demo"}`, status: 201, docValid: true},
+		)},
 		{name: "no such endpoint", cases: []exchange{
 			{name: "unknown path", method: "GET", target: "/api/v1/nope", status: 404},
 			{name: "unknown version", method: "GET", target: "/api/v2/flights", status: 404},

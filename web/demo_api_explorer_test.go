@@ -102,7 +102,7 @@ func testExplorerEndpoints(t *testing.T, srv *web.Server) {
 	}
 	slices.Sort(got)
 	slices.Sort(want)
-	if !slices.Equal(got, want) || len(want) != 17 {
+	if !slices.Equal(got, want) || len(want) != 21 {
 		t.Errorf("endpoints = %v, want the document's %d operations but POST /api/v1/demos/{id}: %v", got, len(want), want)
 	}
 	for name, want := range map[string]string{"path": "/api/v1/flights?origin=LHR&limit=3", "idempotency_key": ""} {

@@ -44,6 +44,15 @@ type param struct {
 	Min     int
 	Max     int
 	MaxLen  int
+	// Browser hints for a text field: the form asks the browser to check
+	// them before it sends (minlength, pattern, required) and how to show
+	// the value (InputType "password" hides it; "" is text). They are
+	// hints, not rules: validate does not enforce them, so the demo's own
+	// code shows what the server checks.
+	MinLen    int
+	Pattern   string
+	Required  bool
+	InputType string
 }
 
 // demoInput is what a demo run gets: its validated parameters, the
@@ -118,6 +127,17 @@ func (s *Server) newDemoRegistry() *demoRegistry {
 		s.demoCircuitBreaker(),
 		s.demoEmailJob(),
 		s.demoWebhook(),
+		s.demoJWTLogin(),
+		s.demoPasswordHashing(),
+		s.demoSession(),
+		s.demoSecurityHeaders(),
+		s.demoFieldEncryption(),
+		s.demoXSSReview(),
+		s.demoIDOR(),
+		s.demoCSRF(),
+		s.demoSignupForm(),
+		s.demoSignupJSON(),
+		s.demoBruteForce(),
 		s.sqlDemo("sql-write", "writing-data-and-constraints", "Write, and be refused",
 			"A new member joins, spends some miles, then a bug tries to make the balance negative.",
 			"INSERT INTO members (name, email, tier, miles, joined_on)\nVALUES ('Grace Hopper', 'grace@example.com', 'gold', 1000, '2026-11-21');\n\nUPDATE members SET miles = miles - 400 WHERE email = 'grace@example.com';\n\nSELECT id, name, tier, miles FROM members WHERE email = 'grace@example.com';\n\nUPDATE members SET miles = -5 WHERE email = 'grace@example.com';"),

@@ -74,6 +74,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 // the engine that refused asked for, or 2 s for any other 503.
 func setRetryAfter(c echo.Context, status int, err error) {
 	d := sandbox.RetryAfter(err)
+	var p *problem
+	if errors.As(err, &p) && p.retryAfter > 0 {
+		d = p.retryAfter
+	}
 	if d <= 0 && status == http.StatusServiceUnavailable {
 		d = 2 * time.Second
 	}

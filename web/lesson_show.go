@@ -110,6 +110,7 @@ func (s *Server) demoView(csrf string, d *demo, values map[string]string) view.D
 			ID: "demo-" + d.ID + "-" + p.Name, Name: p.Name, Label: p.Label, Kind: p.Kind,
 			Value: v, Hint: p.Hint, Options: p.Options,
 			Min: strconv.Itoa(p.Min), Max: strconv.Itoa(p.Max), MaxLen: p.MaxLen,
+			MinLen: p.MinLen, Pattern: p.Pattern, Required: p.Required, InputType: p.InputType,
 		})
 	}
 	return dv

@@ -157,9 +157,10 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // csrf checks the token of every state-changing page request, from the
-// X-CSRF-Token header (partial updates) or the _csrf form field.
+// X-CSRF-Token header (partial updates) or the _csrf form field. Its
+// cookie is Secure whenever the request came over HTTPS.
 func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+	check := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "header:" + echo.HeaderXCSRFToken + ",form:_csrf",
 		CookieName:     "er_csrf",
 		CookiePath:     "/",
@@ -171,6 +172,26 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 				"This form's security token is missing or out of date. Reload the page and try again.")
 		},
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := check(next)
+		return func(c echo.Context) error {
+			if c.Scheme() == "https" {
+				res := c.Response()
+				res.Before(func() { secureCookie(res.Header(), "er_csrf") })
+			}
+			return h(c)
+		}
+	}
+}
+
+// secureCookie adds the Secure attribute to the cookie name that h sets,
+// where it lacks it.
+func secureCookie(h http.Header, name string) {
+	for i, v := range h["Set-Cookie"] {
+		if strings.HasPrefix(v, name+"=") && !strings.Contains(v, "; Secure") {
+			h["Set-Cookie"][i] = v + "; Secure"
+		}
+	}
 }
 
 // csrfToken is the token page forms carry.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +29,8 @@ type problem struct {
 	// replay marks an answer the operation itself decided (a refusal by
 	// the business rules), which an Idempotency-Key replays.
 	replay bool
+	// retryAfter, when set, goes out as the Retry-After header.
+	retryAfter time.Duration
 }
 
 // fieldError names one input at fault: a body field such as
@@ -60,6 +63,10 @@ const (
 	problemDatabaseChanged = "/api#problem-database-changed"
 	problemKeyReused       = "/api#problem-idempotency-key-reused"
 	problemKeyInUse        = "/api#problem-idempotency-key-in-use"
+	problemUsernameTaken   = "/api#problem-username-taken"
+	problemBadCredentials  = "/api#problem-bad-credentials"
+	problemTooManyLogins   = "/api#problem-too-many-logins"
+	problemNotLoggedIn     = "/api#problem-not-logged-in"
 	problemAboutBlank      = "about:blank"
 )
 
@@ -75,6 +82,10 @@ var problemTitles = map[string]string{
 	problemDatabaseChanged: "Your database has changed",
 	problemKeyReused:       "Idempotency-Key reused",
 	problemKeyInUse:        "Idempotency-Key in use",
+	problemUsernameTaken:   "Username taken",
+	problemBadCredentials:  "Wrong username or password",
+	problemTooManyLogins:   "Too many logins",
+	problemNotLoggedIn:     "Not logged in",
 }
 
 // newProblem is a problem of a type with its title.

@@ -45,6 +45,12 @@ func (s *Server) routes() {
 	e.POST("/sql/reset", s.resetSQL, page...)
 	e.GET("/sql/download", s.downloadSQL, page...)
 	e.GET("/mailbox", s.showMailbox, page...)
+	// The airline demo app's own pages: its session says who is asking.
+	e.GET("/airline/login", s.showAirlineLogin, page...)
+	e.POST("/airline/login", s.logInAirline, page...)
+	e.POST("/airline/logout", s.logOutAirline, page...)
+	e.GET("/airline/bookings/:id", s.showAirlineBooking, page...)
+	e.POST("/airline/miles/transfer", s.transferMiles, page...)
 
 	// The JSON API: every route is in the OpenAPI document, and every
 	// error is application/problem+json (see handleError).
@@ -71,6 +77,10 @@ func (s *Server) routes() {
 	e.GET("/api/v1/products/:id", s.showProduct, api...)
 	e.POST("/api/v1/orders", s.createOrder, create...)
 	e.GET("/api/v1/orders/:id", s.showOrder, api...)
+	e.POST("/api/v1/accounts", s.createAccount, create...)
+	e.POST("/api/v1/sessions", s.createSession, api...)
+	e.GET("/api/v1/sessions/current", s.showSession, api...)
+	e.DELETE("/api/v1/sessions/current", s.deleteSession, remove...)
 }
 
 func isHealthCheck(c echo.Context) bool { return c.Path() == "/healthz" }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/engineroom/engineroom/content"
 	"github.com/engineroom/engineroom/playground/airline"
+	"github.com/engineroom/engineroom/playground/auth"
 	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/playground/shop"
@@ -73,6 +74,7 @@ type Server struct {
 	cache   *cache.Cache
 	shop    *shop.App
 	third   *thirdParty
+	auth    *auth.App
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -134,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		sql:     sql,
 		cache:   kv,
 		airline: airline.New(tp.Tracer("github.com/engineroom/engineroom/playground/airline")),
+		auth:    auth.New(auth.Options{Tracer: tp.Tracer("github.com/engineroom/engineroom/playground/auth")}),
 		shop:    shop.New(tp.Tracer("github.com/engineroom/engineroom/playground/shop")),
 		// Results of form posts made without JavaScript, shown again on
 		// the page the post redirects to: a few minutes' worth for a class.

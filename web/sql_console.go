@@ -57,9 +57,7 @@ func (s *Server) sqlContext(ctx context.Context, c echo.Context) context.Context
 // openSandbox opens the visitor's sandbox for the steps of a demo's
 // engine that need it, with the client's creation limits.
 func (s *Server) openSandbox(in demoInput) sandbox.Opener {
-	return func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
-		return s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, fn)
-	}
+	return s.openFor(in.Request, in.Visitor)
 }
 
 // sqlErrorMessages are what a visitor reads when the sandbox refuses a

@@ -290,6 +290,17 @@
   }
   doc.addEventListener('htmx:afterSwap', processLoadTriggers);
 
+  // ---------- document.cookie ----------
+  // <code data-document-cookie> shows what a script on the page can read of the cookies: the
+  // HttpOnly ones are not there.
+  function showDocumentCookie() {
+    doc.querySelectorAll('[data-document-cookie]').forEach((el) => {
+      el.textContent = doc.cookie === '' ? '(empty)' : doc.cookie;
+    });
+  }
+  doc.addEventListener('htmx:afterSwap', showDocumentCookie);
+  showDocumentCookie();
+
   // ---------- API explorer ----------
   // Picking an endpoint fills in the path and body from that operation's examples in the OpenAPI
   // document, the way the server makes its examples (operationExample in web/demo_api_explorer.go).

@@ -85,6 +85,12 @@ type Field struct {
 	Min     string
 	Max     string
 	MaxLen  int
+	// Browser hints of a text field (minlength, pattern, required, type):
+	// zero values add no attribute.
+	MinLen    int
+	Pattern   string
+	Required  bool
+	InputType string
 }
 
 // Result is both panes of a demo run, swapped in together.
