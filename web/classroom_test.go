@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
-
-	"github.com/engineroom/engineroom/playground/sandbox"
-	"github.com/engineroom/engineroom/web"
 )
 
 // TestClassOnOneAddress is a lecture hall behind one NAT, with the
@@ -19,18 +15,7 @@ import (
 // Retry-After, while the class is still served and keeps its sandboxes
 // (the script's, used once, are the first to go when memory runs short).
 func TestClassOnOneAddress(t *testing.T) {
-	if testing.Short() {
-		t.Skip("creates 300 sandboxes (about 700 MiB)")
-	}
-	image, err := demoImage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.New(t.Context(), web.Config{Sandbox: sandbox.Options{Template: image}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close(context.Background()) })
+	srv := newClassServer(t)
 
 	const hall = "198.51.100.7"
 	students := make([]*client, 300)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/engineroom/engineroom/playground/auth"
-	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -209,18 +207,7 @@ func TestBruteForce(t *testing.T) {
 // single 429. The login limits are kept per visitor and account, never
 // per address.
 func TestBruteForceClassroom(t *testing.T) {
-	if testing.Short() {
-		t.Skip("creates 300 sandboxes (about 700 MiB)")
-	}
-	image, err := demoImage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.New(t.Context(), web.Config{Sandbox: sandbox.Options{Template: image}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close(context.Background()) })
+	srv := newClassServer(t)
 
 	const hall = "198.51.100.7"
 	students := make([]*client, 300)

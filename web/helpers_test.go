@@ -45,6 +45,26 @@ var demoImage = sync.OnceValues(func() ([]byte, error) {
 	return m.Image(context.Background())
 })
 
+// newClassServer starts the real server with its production limits —
+// newServer lifts the per-visitor ones — and the shared demo data, for
+// tests of a whole class on one address.
+func newClassServer(t *testing.T) *web.Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("creates 300 sandboxes (about 700 MiB)")
+	}
+	image, err := demoImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(t.Context(), web.Config{Sandbox: sandbox.Options{Template: image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close(context.Background()) })
+	return srv
+}
+
 // newServer starts the real server with cfg and closes it when the test
 // ends. Tests send requests far faster than a person, from one address, so
 // the per-visitor query rate and the budget of new visitor ids are off
