@@ -158,7 +158,7 @@ func TestASVSCookies(t *testing.T) {
 		// __Host- prefix (V3.4.4).
 		tlsName string
 	}{
-		{name: "er_visitor", method: http.MethodGet, target: lessonPath, path: "/"},
+		{name: "er_visitor", tlsName: "__Host-er_visitor", method: http.MethodGet, target: lessonPath, path: "/"},
 		{name: "er_csrf", method: http.MethodGet, target: lessonPath, path: "/"},
 		{name: "airline_session", tlsName: "__Host-airline_session", method: http.MethodPost, target: "/api/v1/sessions",
 			body: `{"username": "alice", "password": "alice-demo"}`, header: jsonHeader(), path: "/"},

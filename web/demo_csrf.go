@@ -140,7 +140,7 @@ func (s *Server) runCSRF(ctx context.Context, in demoInput) (demoOutput, error) 
 		jar := []*http.Cookie{} // none: a cross-site POST carries no SameSite=Lax cookie
 		if k.Cookies {
 			jar = []*http.Cookie{
-				{Name: visitorCookie, Value: s.visitor.sign(in.Visitor)},
+				{Name: visitorCookieName(c), Value: s.visitor.sign(in.Visitor)},
 				{Name: sessionCookieName(c), Value: w.session},
 				{Name: "er_csrf", Value: csrfToken},
 			}

@@ -109,9 +109,6 @@ func (s *Server) runSecurityHeaders(ctx context.Context, in demoInput) (demoOutp
 		}
 		if name == "Strict-Transport-Security" && !n.Sent {
 			n.Prevents = "This request came over plain HTTP, and HSTS is sent only over HTTPS: over HTTP a browser ignores it, because anyone on the network could add or remove it there. Over HTTPS this server sends it."
-			if c.Response().Header().Get(name) != "" {
-				n.Prevents = "The answer your browser gets over HTTPS carries it, but this request travelled inside the server, without TLS, and HSTS is sent only over HTTPS."
-			}
 		}
 		run.Headers = append(run.Headers, n)
 	}

@@ -49,8 +49,8 @@ func TestSecurityHeadersDemo(t *testing.T) {
 			r.Header.Set("X-Forwarded-Proto", "https")
 		}, wantHSTS: true},
 		{name: "HTTPS claimed by a public peer", prepare: func(r *http.Request) { r.Header.Set("X-Forwarded-Proto", "https") }, wantWhy: "came over plain HTTP"},
-		// The server's own request has no TLS connection to travel on.
-		{name: "TLS at the server", prepare: func(r *http.Request) { r.TLS = &tls.ConnectionState{HandshakeComplete: true} }, wantWhy: "without TLS"},
+		// The server's own request travels on the page's connection.
+		{name: "TLS at the server", prepare: func(r *http.Request) { r.TLS = &tls.ConnectionState{HandshakeComplete: true} }, wantHSTS: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r se
 	}
 	switch {
 	case r.Cookies == nil:
-		x.Sent.Set("Cookie", visitorCookie+"="+s.visitor.sign(visitorID(c)))
+		x.Sent.Set("Cookie", visitorCookieName(c)+"="+s.visitor.sign(visitorID(c)))
 	case len(r.Cookies) > 0:
 		names, pairs := make([]string, len(r.Cookies)), make([]string, len(r.Cookies))
 		for i, ck := range r.Cookies {
@@ -110,7 +110,7 @@ func (s *Server) sendSelf(ctx context.Context, c echo.Context, name string, r se
 		return x, err
 	}
 	req.Header = x.Sent.Clone()
-	req.Host, req.RemoteAddr = outer.Host, outer.RemoteAddr
+	req.Host, req.RemoteAddr, req.TLS = outer.Host, outer.RemoteAddr, outer.TLS
 	x.Host = req.Host
 	// What a proxy in front of us adds travels on too: the client's
 	// address, and the scheme (so cookies are named and flagged as for

@@ -364,19 +364,21 @@ func TestVisitorCookie(t *testing.T) {
 	for _, tt := range tests {
 		for _, path := range []string{"/", lessonPath, "/api/v1/demos"} {
 			t.Run(tt.name+" "+path, func(t *testing.T) {
-				req := httptest.NewRequest(http.MethodGet, path, nil)
+				// Over HTTPS the cookie carries the __Host- prefix.
+				name, req := visitorCookie, httptest.NewRequest(http.MethodGet, path, nil)
 				if tt.https {
+					name = "__Host-" + visitorCookie
 					req.Header.Set("X-Forwarded-Proto", "https")
 					req.RemoteAddr = proxyAddr
 				}
 				if tt.send != nil {
-					req.Header.Set("Cookie", visitorCookie+"="+*tt.send)
+					req.Header.Set("Cookie", name+"="+*tt.send)
 				}
 				r := newClient(t, srv).do(req)
 				if r.StatusCode != http.StatusOK {
 					t.Fatalf("status = %d, want 200", r.StatusCode)
 				}
-				ck := setCookie(r, visitorCookie)
+				ck := setCookie(r, name)
 				if (ck != nil) != tt.wantNew {
 					t.Fatalf("set a new er_visitor = %v, want %v", ck != nil, tt.wantNew)
 				}
@@ -394,8 +396,10 @@ func TestVisitorCookie(t *testing.T) {
 				}
 				// The new cookie is itself accepted.
 				again := httptest.NewRequest(http.MethodGet, path, nil)
-				again.Header.Set("Cookie", visitorCookie+"="+ck.Value)
-				if r2 := newClient(t, srv).do(again); setCookie(r2, visitorCookie) != nil {
+				again.Header = req.Header.Clone()
+				again.RemoteAddr = req.RemoteAddr
+				again.Header.Set("Cookie", name+"="+ck.Value)
+				if r2 := newClient(t, srv).do(again); setCookie(r2, name) != nil {
 					t.Error("the cookie just issued is not accepted back")
 				}
 			})

@@ -16,8 +16,22 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// visitorCookie names the cookie that carries the anonymous visitor id.
-const visitorCookie = "er_visitor"
+// visitorCookie names the cookie that carries the anonymous visitor id;
+// over HTTPS it is visitorCookieSecure, whose __Host- prefix browsers
+// accept only on a Secure cookie with Path=/ and no Domain, so no
+// subdomain can plant or overwrite it.
+const (
+	visitorCookie       = "er_visitor"
+	visitorCookieSecure = "__Host-er_visitor"
+)
+
+// visitorCookieName is the visitor cookie's name for c's scheme.
+func visitorCookieName(c echo.Context) string {
+	if c.Scheme() == "https" {
+		return visitorCookieSecure
+	}
+	return visitorCookie
+}
 
 // visitorSigner makes and checks signed visitor ids: "<id>.<mac>".
 type visitorSigner struct {
@@ -61,13 +75,14 @@ func newVisitorID() string {
 func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var id string
-		if ck, err := c.Cookie(visitorCookie); err == nil {
+		name := visitorCookieName(c)
+		if ck, err := c.Cookie(name); err == nil {
 			id, _ = s.visitor.verify(ck.Value)
 		}
 		if id == "" {
 			id = newVisitorID()
 			c.SetCookie(&http.Cookie{
-				Name:     visitorCookie,
+				Name:     name,
 				Value:    s.visitor.sign(id),
 				Path:     "/",
 				MaxAge:   int((30 * 24 * time.Hour).Seconds()),
