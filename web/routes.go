@@ -45,6 +45,7 @@ func (s *Server) routes() {
 	e.POST("/sql/reset", s.resetSQL, page...)
 	e.GET("/sql/download", s.downloadSQL, page...)
 	e.GET("/mailbox", s.showMailbox, page...)
+	e.GET("/traces/:id/sequence", s.showTraceSequence, page...)
 	// The airline demo app's own pages: its session says who is asking.
 	e.GET("/airline/login", s.showAirlineLogin, page...)
 	e.POST("/airline/login", s.logInAirline, page...)
