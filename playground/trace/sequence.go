@@ -159,20 +159,16 @@ func (b *seqBuilder) walk(s Span) {
 	case KindJob:
 		b.add(Message{From: PartServer, To: PartServer, Kind: MsgJob, Label: clipLabel(s.Name), Duration: dur(s), Error: s.Error, Note: true})
 	case KindHTTP:
-		if b.isSelf(s) {
-			b.add(Message{From: PartServer, To: PartServer, Kind: MsgSelf, Label: clipLabel(s.Name), Duration: dur(s), Error: s.Error})
-			b.children(s)
-			if !s.End.IsZero() {
-				b.add(Message{From: PartServer, To: PartServer, Kind: MsgSelf, Label: statusLabel(s, "answer"),
-					Duration: dur(s), Error: s.Error, Return: true})
-			}
-			return
+		// A call to another service, or the server's request to itself;
+		// the label of its return says what came back.
+		to, kind, lost := PartServer, MsgSelf, "answer"
+		if !b.isSelf(s) {
+			to, kind, lost = b.service(s), MsgHTTP, "no answer"
 		}
-		to := b.service(s)
-		b.add(Message{From: PartServer, To: to, Kind: MsgHTTP, Label: clipLabel(s.Name), Duration: dur(s), Error: s.Error})
+		b.add(Message{From: PartServer, To: to, Kind: kind, Label: clipLabel(s.Name), Duration: dur(s), Error: s.Error})
 		b.children(s)
 		if !s.End.IsZero() {
-			b.add(Message{From: to, To: PartServer, Kind: MsgHTTP, Label: statusLabel(s, "no answer"),
+			b.add(Message{From: to, To: PartServer, Kind: kind, Label: statusLabel(s, lost),
 				Duration: dur(s), Error: s.Error, Return: true})
 		}
 		return
