@@ -60,10 +60,7 @@ type BookedTrip struct {
 // failed step, nothing is left half-done: the seat hold is released (or
 // lapses) and a stored booking is cancelled with its miles refunded.
 type BookingError struct {
-	// Step is the step that failed: StepHold, StepDebit or StepConfirm.
-	Step string
-	// Outcome is what to tell the traveller.
-	Outcome Outcome
+	StepFailure
 	// HoldID is the seat hold, "" when none was made.
 	HoldID string
 	// Hold is what became of it: HoldNone, upstream.HoldReleased,
@@ -72,20 +69,11 @@ type BookingError struct {
 	// Undone is the booking that was stored, then cancelled and refunded
 	// (0 when none was stored).
 	Undone int64
-	// Stuck is set when undoing the booking failed too: it is still
-	// stored and paid for, and needs cancelling.
-	Stuck bool
-	// Err is the cause: an *outbound.Error, an *airline.Refusal or the
-	// database's error.
-	Err error
 }
 
 func (e *BookingError) Error() string {
 	return "integrations: booking with miles: " + e.Step + ": " + e.Err.Error()
 }
-
-// Unwrap returns the cause.
-func (e *BookingError) Unwrap() error { return e.Err }
 
 // BookWithMiles books a seat on a flight for a member of the visitor's
 // airline, paid with miles, in three steps, each a span:
@@ -132,14 +120,14 @@ func (a *App) bookWithMiles(ctx context.Context, open sandbox.Opener, visitor st
 		}
 		o := Explain(ReservationsService, err, true)
 		o.Message += " No miles were taken."
-		return BookedTrip{}, &BookingError{Step: StepHold, Outcome: o, Hold: fate, Err: err}
+		return BookedTrip{}, &BookingError{StepFailure: StepFailure{Step: StepHold, Outcome: o, Err: err}, Hold: fate}
 	}
 
 	b, m, err := a.debit(ctx, open, air, memberID, flightID)
 	if err != nil {
 		// The compensations must run even when the caller has gone.
 		cctx := context.WithoutCancel(ctx)
-		be := &BookingError{Step: StepDebit, HoldID: h.ID, Hold: a.release(cctx, visitor, h), Err: err}
+		be := &BookingError{StepFailure: StepFailure{Step: StepDebit, Err: err}, HoldID: h.ID, Hold: a.release(cctx, visitor, h)}
 		be.Outcome = debitOutcome(err, be.Hold)
 		if b.ID != 0 { // stored, but reading the member back failed
 			a.undo(cctx, open, air, b, be)
@@ -157,7 +145,7 @@ func (a *App) bookWithMiles(ctx context.Context, open sandbox.Opener, visitor st
 		// the confirmation went through and only its answer was lost:
 		// the booking stands.
 		if fate != upstream.HoldConfirmed {
-			be := &BookingError{Step: StepConfirm, HoldID: h.ID, Hold: fate, Err: err, Outcome: confirmOutcome(err, fate, b.PaidMiles)}
+			be := &BookingError{StepFailure: StepFailure{Step: StepConfirm, Err: err, Outcome: confirmOutcome(err, fate, b.PaidMiles)}, HoldID: h.ID, Hold: fate}
 			a.undo(cctx, open, air, b, be)
 			return BookedTrip{}, be
 		}

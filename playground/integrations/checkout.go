@@ -75,30 +75,18 @@ type Receipt struct {
 
 // CheckoutError is a checkout that did not end with a paid order.
 type CheckoutError struct {
-	// Step is the step that failed: StepReserve, StepCharge or StepMarkPaid.
-	Step string
-	// Outcome is what to tell the shopper.
-	Outcome Outcome
+	StepFailure
 	// OrderID is the order stored, 0 when none was.
 	OrderID int64
 	// Status is what became of it: CheckoutCancelled (stock back, nothing
 	// charged) or CheckoutPaymentPending (stock kept; retry with
 	// CheckoutInput.OrderID); "" when no order was stored.
 	Status string
-	// Stuck is set when cancelling the order failed too: its stock is
-	// still set aside.
-	Stuck bool
-	// Err is the cause: an *outbound.Error, a *shop.Refusal or the
-	// database's error.
-	Err error
 }
 
 func (e *CheckoutError) Error() string {
 	return "integrations: checkout: " + e.Step + ": " + e.Err.Error()
 }
-
-// Unwrap returns the cause.
-func (e *CheckoutError) Unwrap() error { return e.Err }
 
 // Checkout turns the visitor's cart into a paid order, each step a span:
 //
@@ -161,11 +149,11 @@ func (a *App) checkout(ctx context.Context, open sandbox.Opener, q *jobs.Queue, 
 		Description: "Engine Room shop, order " + strconv.FormatInt(o.ID, 10), Key: key})
 	if err != nil {
 		if paymentUnknown(err, in.OrderID != 0) {
-			return r, &CheckoutError{Step: StepCharge, OrderID: o.ID, Status: CheckoutPaymentPending, Err: err,
-				Outcome: pendingOutcome(err, o.ID)}
+			return r, &CheckoutError{StepFailure: StepFailure{Step: StepCharge, Err: err, Outcome: pendingOutcome(err, o.ID)},
+				OrderID: o.ID, Status: CheckoutPaymentPending}
 		}
-		ce := &CheckoutError{Step: StepCharge, OrderID: o.ID, Status: CheckoutCancelled, Err: err,
-			Outcome: cancelledOutcome(err, o.ID, ch.ID != "")}
+		ce := &CheckoutError{StepFailure: StepFailure{Step: StepCharge, Err: err, Outcome: cancelledOutcome(err, o.ID, ch.ID != "")},
+			OrderID: o.ID, Status: CheckoutCancelled}
 		a.compensate(context.WithoutCancel(ctx), open, sh, o.ID, ce)
 		r.Status = ce.Status
 		return r, ce
@@ -178,10 +166,11 @@ func (a *App) checkout(ctx context.Context, open sandbox.Opener, q *jobs.Queue, 
 		if err != nil {
 			// The money is taken; only storing it failed. The order stays
 			// pending, and a retry finds the payment by its key.
-			return r, &CheckoutError{Step: StepMarkPaid, OrderID: o.ID, Status: CheckoutPaymentPending, Err: err,
+			return r, &CheckoutError{StepFailure: StepFailure{Step: StepMarkPaid, Err: err,
 				Outcome: Outcome{Title: "Paid, but the order is not updated yet",
 					Message: fmt.Sprintf("Payment %s went through, but storing it with order %d failed. Try the checkout of order %d again: you will not be charged twice.",
-						ch.ID, o.ID, o.ID), Safe: true}}
+						ch.ID, o.ID, o.ID), Safe: true}},
+				OrderID: o.ID, Status: CheckoutPaymentPending}
 		}
 	}
 	r.Status = CheckoutPaid
@@ -255,7 +244,7 @@ func reserveError(in CheckoutInput, err error) error {
 	if errors.As(err, &fe) {
 		return fe
 	}
-	ce := &CheckoutError{Step: StepReserve, OrderID: in.OrderID, Err: err}
+	ce := &CheckoutError{StepFailure: StepFailure{Step: StepReserve, Err: err}, OrderID: in.OrderID}
 	var r *shop.Refusal
 	switch {
 	case errors.As(err, &r):
