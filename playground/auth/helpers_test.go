@@ -6,8 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/engineroom/engineroom/playground/sandbox"
 )
+
+// TestMain fails the run when a test leaves a goroutine behind (the
+// session library's own in-memory store would).
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // testImage is the demo data the tests clone sandboxes from, built once.
 var testImage = sync.OnceValues(func() ([]byte, error) {

@@ -31,13 +31,18 @@ const expiryLayout = "2006-01-02 15:04:05"
 // carries, keyed by the SHA-256 of the token, and its data is JSON, so a
 // visitor can read the row in the SQL console.
 func newSessionManager(now func() time.Time) *scs.SessionManager {
-	sm := scs.New()
-	sm.Lifetime = SessionLifetime
-	sm.IdleTimeout = SessionIdle
-	sm.HashTokenInStore = true
-	sm.Codec = jsonCodec{}
-	sm.Store = sandboxStore{now: now}
-	return sm
+	// Built by hand, not with scs.New: New also starts an in-memory store
+	// with a cleanup goroutine that runs for ever (stopping it races with
+	// its start), and this manager keeps its sessions in the sandbox. Its
+	// context key is the zero one, which is enough: one manager loads any
+	// one request's session.
+	return &scs.SessionManager{
+		Lifetime:         SessionLifetime,
+		IdleTimeout:      SessionIdle,
+		HashTokenInStore: true,
+		Codec:            jsonCodec{},
+		Store:            sandboxStore{now: now},
+	}
 }
 
 // dbKey carries the sandbox the session store reads and writes.
