@@ -95,7 +95,7 @@ func (s *Server) createAccount(c echo.Context) error {
 	return s.sendCreated(ctx, c, "/api/v1/members/"+strconv.FormatInt(out.Account.MemberID, 10), struct {
 		Account   accountJSON `json:"account"`
 		HashingMS float64     `json:"hashing_ms"`
-	}{toAccountJSON(out.Account), ms(out.Hashing)})
+	}{toAccountJSON(out.Account), roundMS(out.Hashing)})
 }
 
 // sessionJSON is the airline app's session as the API shows it: who is
@@ -222,9 +222,6 @@ func authProblem(err error) error {
 	}
 	return err
 }
-
-// ms is a duration in milliseconds, to two places.
-func ms(d time.Duration) float64 { return float64(d.Round(10*time.Microsecond)) / 1e6 }
 
 // capitalize upper-cases the first letter of a sentence.
 func capitalize(s string) string {

@@ -52,7 +52,7 @@ func (s *Server) demoPasswordHashing() *demo {
 			start := time.Now()
 			sum := sha256.Sum256([]byte(pw))
 			took := time.Since(start)
-			o.SHA256 = view.StoredHash{Scheme: "unsalted, fast", Value: hex.EncodeToString(sum[:]), Took: micros(took), Parts: []view.HashPart{
+			o.SHA256 = view.StoredHash{Scheme: "unsalted, fast", Value: hex.EncodeToString(sum[:]), Took: formatDuration(took), Parts: []view.HashPart{
 				{Label: "salt", Value: "none", Note: "the same password gives the same hash, for every user and every site"},
 			}}
 			o.SeededAs, o.SeededSHA = "alice", sandbox.DemoPasswordHash("alice")
@@ -63,7 +63,7 @@ func (s *Server) demoPasswordHashing() *demo {
 
 // argon2View takes a stored argon2id hash apart for showing.
 func argon2View(stored string, took time.Duration) view.StoredHash {
-	h := view.StoredHash{Scheme: "argon2id", Value: stored, Took: millis(took) + " (waiting for a turn included)"}
+	h := view.StoredHash{Scheme: "argon2id", Value: stored, Took: formatDuration(took) + " (waiting for a turn included)"}
 	ph, err := auth.ParseHash(stored)
 	if err != nil {
 		return h
@@ -93,7 +93,7 @@ func (s *Server) bcryptView(ctx context.Context, pw string) view.StoredHash {
 		h.Note = "bcrypt did not run: " + err.Error()
 		return h
 	}
-	h.Value, h.Took = b, millis(time.Since(start))
+	h.Value, h.Took = b, formatDuration(time.Since(start))
 	// $2a$10$ + 22 characters of salt + 31 of hash.
 	if parts := strings.Split(b, "$"); len(parts) == 4 && len(parts[3]) == 53 {
 		h.Parts = []view.HashPart{
@@ -122,11 +122,6 @@ func refused(err error, fields *[]view.FieldProblem, busy *string) bool {
 		return true
 	}
 	return false
-}
-
-func millis(d time.Duration) string { return strconv.FormatFloat(ms(d), 'f', 1, 64) + " ms" }
-func micros(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/1e3, 'f', 1, 64) + " µs"
 }
 
 // sessionActions are what the session panel does.

@@ -113,7 +113,7 @@ func (s *Server) runSignupForm(ctx context.Context, in demoInput, params []param
 	switch {
 	case err == nil:
 		a := toAccountJSON(out.Account)
-		data.Outcome, data.Account, data.HashingMS = "created", &a, ms(out.Hashing)
+		data.Outcome, data.Account, data.HashingMS = "created", &a, roundMS(out.Hashing)
 		o.Level, o.Title = "ok", "Signed up."
 		o.Text = fmt.Sprintf("%s is account #%d, loyalty member #%d, with %s welcome miles. Hashing the password took %s.",
 			a.Username, a.ID, a.MemberID, miles(auth.WelcomeMiles), formatDuration(out.Hashing))
