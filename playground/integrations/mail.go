@@ -74,8 +74,13 @@ func (a *App) HandleJobs(q *jobs.Queue) {
 		// is delivered once.
 		_, err := a.SendEmail(ctx, c.Visitor, c.Email, "job-"+strconv.FormatInt(j.ID, 10))
 		var oe *outbound.Error
-		if errors.As(err, &oe) && oe.Kind == outbound.KindRejected {
+		switch {
+		case errors.As(err, &oe) && oe.Kind == outbound.KindRejected:
 			return jobs.Permanent(err)
+		case errors.As(err, &oe) && oe.Kind == outbound.KindBreakerOpen:
+			// The breaker did not let the call go: no attempt was made,
+			// so none is spent. Come back when it lets a probe through.
+			return jobs.Later(max(oe.RetryAfter, time.Second))
 		}
 		return err
 	})

@@ -50,6 +50,14 @@ func Permanent(err error) error {
 	return river.JobCancel(err)
 }
 
+// Later says the work was not even tried — a circuit breaker refused the
+// call, say — so the job runs again after d and the attempt does not
+// count towards MaxAttempts: a job is not given up on because a breaker
+// kept it waiting.
+func Later(d time.Duration) error {
+	return river.JobSnooze(max(d, 0))
+}
+
 // worker runs every job River fetches through the handler of its kind.
 type worker struct {
 	river.WorkerDefaults[envelope]
@@ -115,11 +123,16 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[envelope]) (err error) 
 // end records an attempt's outcome on its span and ends it.
 func (w *worker) end(ctx context.Context, span trace.Span, err error, last bool) {
 	var cancel *river.JobCancelError
+	var snooze *river.JobSnoozeError
 	switch {
 	case err == nil:
 		span.SetAttributes(attrOutcome.String("completed"))
 	case errors.As(err, &cancel):
 		span.SetAttributes(attrOutcome.String("cancelled"))
+	case errors.As(err, &snooze):
+		span.SetAttributes(attrOutcome.String("later"))
+		span.End()
+		return
 	case errors.Is(ctx.Err(), context.Canceled):
 		// Close (or the end of Start's context) cut the attempt short; it
 		// runs again without being charged.
