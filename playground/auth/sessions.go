@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -233,6 +234,33 @@ func (s *Session) LogOut() error {
 	return nil
 }
 
+// valuePrefix keeps the app's own values apart from the login's keys.
+const valuePrefix = "app."
+
+// Value reads into v the value SetValue kept under key. It reports false
+// when the session holds none, or one that no longer decodes into v (the
+// visitor edited the row in the SQL console, say).
+func (s *Session) Value(key string, v any) bool {
+	raw := s.a.sessions.GetString(s.ctx, valuePrefix+key)
+	return raw != "" && json.Unmarshal([]byte(raw), v) == nil
+}
+
+// SetValue keeps v in the session under key, as JSON; a nil v removes it.
+// A session that holds a value is saved even when nobody is logged in,
+// as an anonymous shopper's cart is.
+func (s *Session) SetValue(key string, v any) error {
+	if v == nil {
+		s.a.sessions.Remove(s.ctx, valuePrefix+key)
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("auth: keeping %s in the session: %w", key, err)
+	}
+	s.a.sessions.Put(s.ctx, valuePrefix+key, string(b))
+	return nil
+}
+
 // Saved is what the browser must be told after Save.
 type Saved struct {
 	// Token and Expiry are the cookie to set, when Set.
@@ -263,7 +291,7 @@ func (s *Session) save() (Saved, error) {
 	case scs.Destroyed:
 		return Saved{Clear: true}, nil
 	case scs.Modified:
-		if _, ok := s.User(); !ok {
+		if len(sm.Keys(s.ctx)) == 0 {
 			return Saved{}, nil // an idle-timeout refresh of an empty session: nothing to keep
 		}
 		_, span := s.a.step(s.ctx, "save the session")

@@ -105,6 +105,59 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 }
 
+// TestSessionValues: an anonymous session that holds a value is saved and
+// read back; login keeps it, a value that no longer decodes reads as none,
+// and removing the last value leaves nothing to save.
+func TestSessionValues(t *testing.T) {
+	a, open, _ := newTestApp(t, Options{})
+	type cart struct{ Lines []int64 }
+	saved, _ := step(t, a, open, "", func(s *Session) error { return s.SetValue("cart", cart{Lines: []int64{3, 1}}) })
+	if !saved.Set || saved.Token == "" {
+		t.Fatalf("saving an anonymous cart: %+v, want a cookie set", saved)
+	}
+	token := saved.Token
+	var got cart
+	_, s := step(t, a, open, token, func(s *Session) error {
+		if !s.Value("cart", &got) {
+			t.Error("Value found no cart")
+		}
+		return s.LogIn(Account{ID: 1, Username: "alice", MemberID: 1})
+	})
+	if len(got.Lines) != 2 || got.Lines[0] != 3 {
+		t.Errorf("cart = %+v, want the lines kept", got)
+	}
+	if _, ok := s.User(); !ok {
+		t.Error("login with a cart did not log in")
+	}
+	token = s.Token
+	_, _ = step(t, a, open, token, func(s *Session) error {
+		var n int
+		if s.Value("cart", &n) {
+			t.Error("a cart read as a number")
+		}
+		if s.Value("missing", &got) {
+			t.Error("a missing key was found")
+		}
+		return s.LogOut()
+	})
+	saved, _ = step(t, a, open, "", func(s *Session) error {
+		if err := s.SetValue("cart", cart{}); err != nil {
+			return err
+		}
+		return s.SetValue("cart", nil)
+	})
+	if saved.Set {
+		t.Errorf("a session whose only value was removed was saved: %+v", saved)
+	}
+	if err := func() error {
+		var err error
+		step(t, a, open, "", func(s *Session) error { err = s.SetValue("bad", make(chan int)); return nil })
+		return err
+	}(); err == nil {
+		t.Error("SetValue took a value JSON cannot encode")
+	}
+}
+
 // TestSessionForgeries: tokens the server did not issue, rows a visitor
 // edited and expired rows all give an empty session, without an error.
 func TestSessionForgeries(t *testing.T) {

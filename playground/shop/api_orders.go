@@ -133,11 +133,24 @@ VALUES (?, ?, ?, ?) RETURNING id`, customerID, o.Status, o.TotalCents, o.Created
 
 // productsByID reads the products of an order's lines in one query.
 func productsByID(ctx context.Context, db querier, lines []OrderLine) (map[int64]Product, error) {
-	args := make([]any, len(lines))
+	ids := make([]int64, len(lines))
 	for i, l := range lines {
-		args[i] = l.ProductID
+		ids[i] = l.ProductID
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(lines)), ", ")
+	return ProductsByID(ctx, db, ids)
+}
+
+// ProductsByID reads the products with these ids in one query; an id
+// with no product is missing from the map.
+func ProductsByID(ctx context.Context, db querier, ids []int64) (map[int64]Product, error) {
+	if len(ids) == 0 {
+		return map[int64]Product{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 	res, err := db.Query(ctx, "SELECT "+productColumns+" FROM products WHERE id IN ("+marks+")", args...)
 	if err != nil {
 		return nil, err
