@@ -11,27 +11,38 @@ import (
 	"github.com/engineroom/engineroom/playground/sandbox"
 )
 
-// The airline app's session cookie. Over HTTPS it carries the __Host-
-// prefix, which browsers accept only on a cookie that is Secure, has
-// Path=/ and no Domain: no other site or subdomain can plant or overwrite
-// it. Over plain HTTP (a laptop at localhost) that cannot be promised, so
-// the cookie goes without the prefix.
+// The demo apps' session cookies: the airline app's, which says who is
+// logged in, and the shop's, which keeps an anonymous shopper's cart. Over
+// HTTPS each carries the __Host- prefix, which browsers accept only on a
+// cookie that is Secure, has Path=/ and no Domain: no other site or
+// subdomain can plant or overwrite it. Over plain HTTP (a laptop at
+// localhost) that cannot be promised, so the cookie goes without it.
 const (
 	sessionCookie       = "airline_session"
-	sessionCookieSecure = "__Host-airline_session"
+	sessionCookieSecure = "__Host-" + sessionCookie
+	shopCookie          = "shop_session"
+	shopCookieSecure    = "__Host-" + shopCookie
 )
 
-// sessionCookieName is the session cookie's name for c's scheme.
-func sessionCookieName(c echo.Context) string {
+// cookieNameFor is the name of the session cookie called base for c's
+// scheme.
+func cookieNameFor(c echo.Context, base string) string {
 	if c.Scheme() == "https" {
-		return sessionCookieSecure
+		return "__Host-" + base
 	}
-	return sessionCookie
+	return base
 }
 
-// sessionToken returns the session token the browser sent, if any.
-func sessionToken(c echo.Context) string {
-	if ck, err := c.Cookie(sessionCookieName(c)); err == nil {
+// sessionCookieName is the airline session cookie's name for c's scheme.
+func sessionCookieName(c echo.Context) string { return cookieNameFor(c, sessionCookie) }
+
+// sessionToken returns the airline session token the browser sent, if any.
+func sessionToken(c echo.Context) string { return cookieToken(c, sessionCookie) }
+
+// cookieToken returns the token of the session cookie called base that
+// the browser sent, if any.
+func cookieToken(c echo.Context, base string) string {
+	if ck, err := c.Cookie(cookieNameFor(c, base)); err == nil {
 		return ck.Value
 	}
 	return ""
@@ -43,14 +54,28 @@ type sessionCall struct {
 	Session *auth.Session
 }
 
+// opener opens the sandbox the call already holds, for an engine that
+// takes a sandbox.Opener: opening it again would be refused as busy.
+func (sc sessionCall) opener() sandbox.Opener {
+	return func(ctx context.Context, fn func(ctx context.Context, db *sandbox.DB) error) error {
+		return fn(ctx, sc.DB)
+	}
+}
+
 // withSession opens the visitor's sandbox, loads the airline app's
 // session from the browser's cookie, runs fn, saves the session and
 // tells the browser: a new cookie after login, an expired one after
 // logout. It returns the cookie it set, if any, for showing.
 func (s *Server) withSession(ctx context.Context, c echo.Context, visitor string, fn func(ctx context.Context, sc sessionCall) error) (*http.Cookie, error) {
+	return s.withCookieSession(ctx, c, sessionCookie, visitor, fn)
+}
+
+// withCookieSession is withSession for the session in the cookie called
+// base.
+func (s *Server) withCookieSession(ctx context.Context, c echo.Context, base, visitor string, fn func(ctx context.Context, sc sessionCall) error) (*http.Cookie, error) {
 	var set *http.Cookie
 	err := s.sql.With(s.sqlContext(ctx, c), visitor, func(ctx context.Context, db *sandbox.DB) error {
-		sess, err := s.auth.LoadSession(ctx, db, sessionToken(c))
+		sess, err := s.auth.LoadSession(ctx, db, cookieToken(c, base))
 		if err != nil {
 			return err
 		}
@@ -63,9 +88,9 @@ func (s *Server) withSession(ctx context.Context, c echo.Context, visitor string
 		}
 		switch {
 		case saved.Set:
-			set = sessionCookieFor(c, saved.Token, saved.Expiry)
+			set = sessionCookieFor(c, base, saved.Token, saved.Expiry)
 		case saved.Clear:
-			set = sessionCookieFor(c, "", time.Time{})
+			set = sessionCookieFor(c, base, "", time.Time{})
 		}
 		return nil
 	})
@@ -78,11 +103,11 @@ func (s *Server) withSession(ctx context.Context, c echo.Context, visitor string
 	return set, nil
 }
 
-// sessionCookieFor is the session cookie carrying token until expiry, or,
-// with no token, the cookie that deletes it.
-func sessionCookieFor(c echo.Context, token string, expiry time.Time) *http.Cookie {
+// sessionCookieFor is the session cookie called base carrying token
+// until expiry, or, with no token, the cookie that deletes it.
+func sessionCookieFor(c echo.Context, base, token string, expiry time.Time) *http.Cookie {
 	ck := &http.Cookie{
-		Name:     sessionCookieName(c),
+		Name:     cookieNameFor(c, base),
 		Value:    token,
 		Path:     "/",
 		HttpOnly: true,

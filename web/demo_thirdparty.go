@@ -25,7 +25,12 @@ func (s *Server) activeFaults(visitor string) []view.ActiveFault {
 
 // outcomeView explains a failed call to a service to the customer.
 func outcomeView(service string, err error, idempotent bool) view.Outcome {
-	o := integrations.Explain(service, err, idempotent)
+	return outcomeOf(integrations.Explain(service, err, idempotent))
+}
+
+// outcomeOf is what a story's failed step tells the customer, for the
+// front end pane.
+func outcomeOf(o integrations.Outcome) view.Outcome {
 	return view.Outcome{Title: o.Title, Message: o.Message, Safe: o.Safe, RetryAfterMS: o.RetryAfter.Milliseconds()}
 }
 

@@ -157,6 +157,15 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "signup-json", wantText: "Refused with 422: 2 fields are not right", innerRequests: 1},
 		{id: "brute-force", wantSQL: true, wantText: "5 × 401 Unauthorized · 6 × 429 Too Many Requests", innerRequests: 11},
 		{id: "idor-booking", wantSQL: true, wantError: "Leaked. You are alice, and you just read Bob Nguyen's booking 5435.", wantText: "Bob Nguyen (member 2)"},
+		{id: "trip-login", wantSQL: true, wantText: "Welcome back, Alice Martin."},
+		{id: "trip-miles", wantText: "Nobody is logged in: run step 1 first."},
+		{id: "trip-search", wantSQL: true, wantText: "ER181"},
+		{id: "trip-book", wantText: "Nobody is logged in: run step 1 first."},
+		{id: "trip-email", wantText: "No booking yet: book a flight in step 4 first."},
+		{id: "shop-catalog", wantSQL: true, wantText: "Brass Fountain Pen (large)"},
+		{id: "shop-cart", wantSQL: true, wantText: "$99.98"},
+		{id: "shop-checkout", wantText: "Your cart is empty"},
+		{id: "shop-email", wantText: "No order yet: check out in step 3 first."},
 		{id: "csrf-forgery", wantSQL: true, wantText: "Blocked. All 3 forged requests were refused", innerRequests: 4, refused: 3},
 	}
 	pageOf := map[string]string{"sql": "/sql"}

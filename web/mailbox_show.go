@@ -41,11 +41,10 @@ func (s *Server) showMailbox(c echo.Context) error {
 	visitor := visitorID(c)
 	ctx, span := s.tracer.Start(c.Request().Context(), "handler mailbox", trace.WithAttributes(kindAttr(ertrace.KindHandler)))
 	defer span.End()
-	m := view.Mailbox{URL: "/mailbox"}
-	var job *jobs.JobInfo
-	var email integrations.Email
+	var id int64
 	if raw := c.QueryParam("job"); raw != "" {
-		id, err := strconv.ParseInt(raw, 10, 64)
+		var err error
+		id, err = strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 || strings.TrimLeft(raw, "0123456789") != "" {
 			msg := "job must be a job number, such as /mailbox?job=12"
 			if utf8.ValidString(raw) && len(raw) <= 20 {
@@ -54,10 +53,29 @@ func (s *Server) showMailbox(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, msg+".")
 		}
 		span.SetAttributes(attribute.Int64("engineroom.job.id", id))
+	}
+	m, err := s.mailbox(ctx, visitor, id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, http.StatusOK, view.MailboxRegion(m), func() templ.Component {
+		return view.MailboxPage(s.pageMeta(csrfToken(c), "Your mailbox"), m, "/lessons/email-and-background-jobs")
+	})
+}
+
+// mailbox reads the visitor's mailbox at the email service and, when
+// id is not 0, the state of that confirmation job, which must be one the
+// visitor queued.
+func (s *Server) mailbox(ctx context.Context, visitor string, id int64) (view.Mailbox, error) {
+	m := view.Mailbox{URL: "/mailbox"}
+	var job *jobs.JobInfo
+	var email integrations.Email
+	if id != 0 {
 		ji, e, err := s.visitorJob(ctx, visitor, id)
 		email = e
 		if err != nil {
-			return err
+			return m, err
 		}
 		job = &ji
 		m.URL = "/mailbox?job=" + strconv.FormatInt(id, 10)
@@ -78,7 +96,7 @@ func (s *Server) showMailbox(c echo.Context) error {
 		o.Title, o.Message, o.RetryAfterMS = "Your mailbox could not be read", o.Title+".", 0
 		m.InboxError = &o
 	default:
-		return err
+		return m, err
 	}
 	if b := s.breakerView(integrations.EmailService, visitor); b.Mode != outbound.Closed.String() {
 		m.Breaker = &b
@@ -93,10 +111,7 @@ func (s *Server) showMailbox(c echo.Context) error {
 	}
 	m.CheckedAt = mailClock(now)
 	m.TraceID = trace.SpanContextFromContext(ctx).TraceID().String()
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, view.MailboxRegion(m), func() templ.Component {
-		return view.MailboxPage(s.pageMeta(csrfToken(c), "Your mailbox"), m, "/lessons/email-and-background-jobs")
-	})
+	return m, nil
 }
 
 // visitorJob reads a confirmation job the visitor queued; any other is

@@ -115,7 +115,7 @@ func formatDuration(d time.Duration) string {
 // maskedCookies and maskedHeaders hold values that identify the visitor;
 // the exchange shows that they were sent, not what they were.
 var (
-	maskedCookies = []string{visitorCookie, visitorCookieSecure, "er_csrf", sessionCookie, sessionCookieSecure}
+	maskedCookies = []string{visitorCookie, visitorCookieSecure, "er_csrf", sessionCookie, sessionCookieSecure, shopCookie, shopCookieSecure}
 	maskedHeaders = []string{"X-Csrf-Token"}
 )
 

@@ -21,6 +21,7 @@ import (
 	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/playground/shop"
+	"github.com/engineroom/engineroom/playground/stories"
 	ertrace "github.com/engineroom/engineroom/playground/trace"
 )
 
@@ -74,6 +75,7 @@ type Server struct {
 	cache   *cache.Cache
 	shop    *shop.App
 	third   *thirdParty
+	stories *stories.App
 	auth    *auth.App
 }
 
@@ -156,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.third, err = s.startThirdParty(ctx, s); err != nil {
 		return nil, errors.Join(err, sql.Close(), kv.Close(), tp.Shutdown(ctx))
 	}
+	s.stories = stories.New(tp.Tracer("github.com/engineroom/engineroom/playground/stories"), s.third.app)
 	return s, nil
 }
 
