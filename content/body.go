@@ -9,9 +9,11 @@ import (
 	"github.com/yuin/goldmark"
 )
 
-// Two constructs of our own sit on top of Markdown (raw HTML stays off):
+// Three constructs of our own sit on top of Markdown (raw HTML stays off):
 //
 //	[[demo request-echo]]      on a line of its own: the live panel of that demo
+//
+//	[[curriculum]]             on a line of its own: the map of every lesson
 //
 //	??? What does the server see first?
 //	The request line: method, path and protocol.
@@ -19,11 +21,12 @@ import (
 const (
 	demoOpen    = "[[demo "
 	demoClose   = "]]"
+	mapLine     = "[[curriculum]]"
 	checkMarker = "???"
 )
 
-// renderBody splits the Markdown at demo lines and question blocks and
-// renders each Markdown run once.
+// renderBody splits the Markdown at demo lines, map lines and question
+// blocks and renders each Markdown run once.
 func renderBody(body []byte, md goldmark.Markdown) ([]Block, error) {
 	var (
 		blocks []Block
@@ -57,6 +60,12 @@ func renderBody(body []byte, md goldmark.Markdown) ([]Block, error) {
 			emitHTML()
 			id := strings.TrimSpace(line[len(demoOpen) : len(line)-len(demoClose)])
 			blocks = append(blocks, Block{DemoID: id})
+		case line == mapLine:
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			emitHTML()
+			blocks = append(blocks, Block{Map: true})
 		case strings.HasPrefix(line, checkMarker+" "):
 			if err := flush(); err != nil {
 				return nil, err

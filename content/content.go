@@ -39,11 +39,13 @@ type Lesson struct {
 	Words   int
 }
 
-// Block is a piece of a lesson body: rendered HTML, or the place for the
-// live panel of the demo named by DemoID.
+// Block is a piece of a lesson body: rendered HTML, the place for the
+// live panel of the demo named by DemoID, or (Map) the place for the map
+// of the whole curriculum. Exactly one of the three is set.
 type Block struct {
 	HTML   template.HTML
 	DemoID string
+	Map    bool
 }
 
 // Section groups lessons on the home page.

@@ -58,13 +58,16 @@ func bodyHTML(t *testing.T, l *content.Lesson) *goquery.Document {
 	return doc
 }
 
-// shape describes blocks as "html" or "demo:<id>".
+// shape describes blocks as "html", "demo:<id>" or "map".
 func shape(blocks []content.Block) []string {
 	var out []string
 	for _, b := range blocks {
-		if b.DemoID != "" {
+		switch {
+		case b.DemoID != "":
 			out = append(out, "demo:"+b.DemoID)
-		} else {
+		case b.Map:
+			out = append(out, "map")
+		default:
 			out = append(out, "html")
 		}
 	}
@@ -111,10 +114,10 @@ func TestLoadEmbedded(t *testing.T) {
 			}
 			var placed []string
 			for j, b := range l.Blocks {
-				if (b.HTML == "") == (b.DemoID == "") {
-					t.Errorf("block %d has HTML %v and demo %q: want exactly one", j, b.HTML != "", b.DemoID)
+				if set := btoi(b.HTML != "") + btoi(b.DemoID != "") + btoi(b.Map); set != 1 {
+					t.Errorf("block %d has HTML %v, demo %q and map %v: want exactly one", j, b.HTML != "", b.DemoID, b.Map)
 				}
-				if j > 0 && b.DemoID == "" && l.Blocks[j-1].DemoID == "" {
+				if j > 0 && b.HTML != "" && l.Blocks[j-1].HTML != "" {
 					t.Errorf("blocks %d and %d are both HTML: they should be one", j-1, j)
 				}
 				if b.DemoID != "" {
@@ -129,20 +132,44 @@ func TestLoadEmbedded(t *testing.T) {
 			}
 		})
 	}
-	l, ok := lib.Lesson("what-happens-when-you-click")
-	if !ok {
-		t.Fatal("the first lesson is missing")
+	tests := []struct {
+		slug       string
+		number     int
+		wantShape  []string
+		wantChecks int
+	}{
+		{slug: "what-is-the-back-end", number: 0,
+			wantShape: []string{"html", "demo:backend-tour", "html", "map", "html"}, wantChecks: 2},
+		{slug: "what-happens-when-you-click", number: 1,
+			wantShape: []string{"html", "demo:request-echo", "html", "demo:slow-step", "html"}, wantChecks: 2},
 	}
-	want := []string{"html", "demo:request-echo", "html", "demo:slow-step", "html"}
-	if got := shape(l.Blocks); !slices.Equal(got, want) {
-		t.Errorf("blocks = %v, want %v", got, want)
+	for _, tt := range tests {
+		t.Run("opening "+tt.slug, func(t *testing.T) {
+			l, ok := lib.Lesson(tt.slug)
+			if !ok {
+				t.Fatalf("lesson %s is missing", tt.slug)
+			}
+			if got := shape(l.Blocks); !slices.Equal(got, tt.wantShape) {
+				t.Errorf("blocks = %v, want %v", got, tt.wantShape)
+			}
+			if l.Number != tt.number || l.Section != "Servers and the request lifecycle" {
+				t.Errorf("Number %d, Section %q", l.Number, l.Section)
+			}
+			if lib.All()[tt.number] != l {
+				t.Errorf("lesson %d of the curriculum is %s, want %s", tt.number, lib.All()[tt.number].Slug, tt.slug)
+			}
+			if n := bodyHTML(t, l).Find("details.check").Length(); n != tt.wantChecks {
+				t.Errorf("%d check questions, want %d", n, tt.wantChecks)
+			}
+		})
 	}
-	if l.Number != 1 || l.Section != "Servers and the request lifecycle" {
-		t.Errorf("Number %d, Section %q", l.Number, l.Section)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	if n := bodyHTML(t, l).Find("details.check").Length(); n != 2 {
-		t.Errorf("%d check questions, want 2", n)
-	}
+	return 0
 }
 
 func TestLoadSectionsInOrder(t *testing.T) {
@@ -274,6 +301,40 @@ func TestDemoPlacement(t *testing.T) {
 			l := loadOne(t, lesson(tt.demos, tt.body))
 			if got := shape(l.Blocks); !slices.Equal(got, tt.wantShape) {
 				t.Errorf("blocks = %v, want %v", got, tt.wantShape)
+			}
+		})
+	}
+}
+
+func TestCurriculumMap(t *testing.T) {
+	tests := []struct {
+		name      string
+		demos     string
+		body      string
+		wantShape []string
+		wantText  string // prose that must survive around the map
+	}{
+		{name: "between prose", body: "Before.\n\n[[curriculum]]\n\nAfter.\n", wantShape: []string{"html", "map", "html"}, wantText: "Before.After."},
+		{name: "the whole body", body: "[[curriculum]]\n", wantShape: []string{"map"}},
+		{name: "indented, spaces after", body: "Intro.\n\n   [[curriculum]]  \n", wantShape: []string{"html", "map"}, wantText: "Intro."},
+		{name: "after a demo", demos: "x", body: "[[demo x]]\n[[curriculum]]\n", wantShape: []string{"demo:x", "map"}},
+		{name: "a question joins the prose before it", body: "??? Q?\nA.\n???\n[[curriculum]]\n", wantShape: []string{"html", "map"}, wantText: "Q?A."},
+		{name: "in the middle of a line it is text", body: "See [[curriculum]] below.\n", wantShape: []string{"html"}, wantText: "See [[curriculum]] below."},
+		{name: "with an argument it is text", body: "[[curriculum databases]]\n", wantShape: []string{"html"}, wantText: "[[curriculum databases]]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := loadOne(t, lesson(tt.demos, tt.body))
+			if got := shape(l.Blocks); !slices.Equal(got, tt.wantShape) {
+				t.Errorf("blocks = %v, want %v", got, tt.wantShape)
+			}
+			for i, b := range l.Blocks {
+				if b.Map && (b.HTML != "" || b.DemoID != "") {
+					t.Errorf("map block %d also has HTML %q or demo %q", i, b.HTML, b.DemoID)
+				}
+			}
+			if got := strings.ReplaceAll(bodyHTML(t, l).Text(), "\n", ""); got != tt.wantText {
+				t.Errorf("prose = %q, want %q", got, tt.wantText)
 			}
 		})
 	}
@@ -416,7 +477,7 @@ func TestFrontMatterLineEndings(t *testing.T) {
 				t.Errorf("lesson = %+v", l)
 			}
 			if len(l.Blocks) != 1 || l.Blocks[0].HTML != template.HTML("<p>Body.</p>\n") {
-				t.Errorf("blocks = %q", l.Blocks)
+				t.Errorf("blocks = %+v", l.Blocks)
 			}
 		})
 	}

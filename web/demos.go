@@ -102,6 +102,7 @@ func (r *demoRegistry) get(id string) (*demo, bool) {
 // newDemoRegistry lists every demo the lessons can place.
 func (s *Server) newDemoRegistry() *demoRegistry {
 	return newDemoRegistry(
+		s.demoBackendTour(),
 		s.demoRequestEcho(),
 		s.demoSlowStep(),
 		s.sqlDemo("sql", "", "SQL console",

@@ -125,6 +125,7 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		refused int
 	}
 	tests := []demoWant{
+		{id: "backend-tour", wantSQL: true, wantText: "This request used 6 of 6 parts"},
 		{id: "request-echo", wantText: "Hello, server!"},
 		{id: "slow-step", wantText: "Ada Lovelace"},
 		{id: "sql", wantSQL: true, wantText: "flight_no"},

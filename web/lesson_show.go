@@ -33,6 +33,10 @@ func (s *Server) showHome(c echo.Context) error {
 func (s *Server) homeView(csrf string) templ.Component {
 	h := view.Home{Page: s.pageMeta(csrf, "Lessons")}
 	h.Description = "A back-end concepts playground: live panels that show what the browser got and what the server did."
+	if all := s.lessons.All(); len(all) > 0 {
+		start := lessonLink(all[0])
+		h.Start = &start
+	}
 	for _, sec := range s.lessons.Sections {
 		hs := view.HomeSection{Name: sec.Name, Blurb: sec.Blurb}
 		for _, l := range sec.Lessons {
@@ -65,6 +69,11 @@ func (s *Server) lessonView(csrf, slug string, results map[string]templ.Componen
 	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
 	vm.Description = l.Summary
 	for _, b := range l.Blocks {
+		if b.Map {
+			m := s.curriculumMap(slug)
+			vm.Blocks = append(vm.Blocks, view.LessonBlock{Map: &m})
+			continue
+		}
 		if b.DemoID == "" {
 			vm.Blocks = append(vm.Blocks, view.LessonBlock{HTML: b.HTML})
 			continue
@@ -89,6 +98,20 @@ func (s *Server) lessonView(csrf, slug string, results map[string]templ.Componen
 		}
 	}
 	return view.LessonPage(vm)
+}
+
+// curriculumMap is every lesson by section, the one at slug marked as
+// the one being read.
+func (s *Server) curriculumMap(slug string) view.CurriculumMap {
+	var m view.CurriculumMap
+	for _, sec := range s.lessons.Sections {
+		ms := view.MapSection{Name: sec.Name}
+		for _, l := range sec.Lessons {
+			ms.Lessons = append(ms.Lessons, view.MapLesson{LessonLink: lessonLink(l), Current: l.Slug == slug})
+		}
+		m.Sections = append(m.Sections, ms)
+	}
+	return m
 }
 
 // demoView is a demo's panel with its form filled from values (or the

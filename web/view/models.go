@@ -20,9 +20,10 @@ type Page struct {
 	Theme       string
 }
 
-// Home is the curriculum page.
+// Home is the curriculum page; Start is its first lesson.
 type Home struct {
 	Page
+	Start    *LessonLink
 	Sections []HomeSection
 }
 
@@ -52,10 +53,11 @@ type Lesson struct {
 	Next    *LessonLink
 }
 
-// LessonBlock is prose or a live demo panel.
+// LessonBlock is prose, a live demo panel or the map of the curriculum.
 type LessonBlock struct {
 	HTML template.HTML
 	Demo *Demo
+	Map  *CurriculumMap
 }
 
 // Demo is a live panel: the form that runs it and, once run, its result.
