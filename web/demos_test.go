@@ -168,6 +168,12 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "shop-checkout", wantText: "Your cart is empty"},
 		{id: "shop-email", wantText: "No order yet: check out in step 3 first."},
 		{id: "csrf-forgery", wantSQL: true, wantText: "Blocked. All 3 forged requests were refused", innerRequests: 4, refused: 3},
+		{id: "running-config", wantText: "Process id"},
+		// GET /healthz answers from a constant, with no handler span: it
+		// counts as prerendered here.
+		{id: "health-check", wantText: "Ready live: 200", innerRequests: 2, prerendered: 1},
+		{id: "server-logs", wantText: "Your request wrote line #"},
+		{id: "server-metrics", wantText: "in flight, yours among them"},
 	}
 	pageOf := map[string]string{"sql": "/sql"}
 	var placed []string

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	e := s.echo
 	e.Use(
 		middleware.Recover(),
+		s.countRequests,
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Skipper: isHealthCheck, Generator: newRequestID}),
 		s.observe,
 		s.traced("security headers", s.secureHeaders),
@@ -30,6 +31,7 @@ func (s *Server) routes() {
 	)
 
 	e.GET("/healthz", s.showHealth)
+	e.GET("/readyz", s.showReadiness)
 	e.GET("/static/:file", s.showAsset)
 	// The payment gateway's webhooks: signed, so no cookie and no CSRF token.
 	e.POST("/webhooks/payments", s.receivePaymentWebhook)

@@ -54,6 +54,10 @@ type Config struct {
 	// StateDB is the file of the app's own state database (the job
 	// queue); empty means a temporary file removed on Close.
 	StateDB string
+	// Settings describe the configuration the process was started with,
+	// values safe to show, for the lesson on configuration; nil shows
+	// none.
+	Settings []Setting
 }
 
 // Server is Engine Room's HTTP handler and the engines behind it.
@@ -77,6 +81,7 @@ type Server struct {
 	third   *thirdParty
 	stories *stories.App
 	auth    *auth.App
+	ops     *opsState
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -144,6 +149,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		// the page the post redirects to: a few minutes' worth for a class.
 		runs: newRunStore(2000, 32<<20, 30*time.Minute, time.Now),
 	}
+	s.ops, s.log = newOps(cfg.Logger)
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ type config struct {
 	// stateDB is the app's own state database (the job queue); empty
 	// means defaultStateDB.
 	stateDB string
+	// settings describe all of the above for the configuration lesson:
+	// values safe to show, and where each came from.
+	settings []web.Setting
 }
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM;
@@ -102,6 +105,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			return config{}, nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 	}
+	cfg.settings = describeSettings(fs, getenv, cfg)
 	return cfg, fs.Args(), nil
 }
 
@@ -146,6 +150,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Secret:         []byte(cfg.secret),
 		Logger:         log,
 		RedisURL:       cfg.redisURL,
+		Settings:       withStateDB(cfg.settings, stateDB),
 	})
 	if err != nil {
 		ln.Close()

@@ -114,8 +114,9 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	defer cancel()
 	logs := &syncBuffer{}
 	exited := newExit()
+	stateDB := filepath.Join(t.TempDir(), "state.db")
 	go func() {
-		exited.set(run(ctx, nil, env{"ADDR": addr, "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, logs, logs))
+		exited.set(run(ctx, nil, env{"ADDR": addr, "STATE_DB": stateDB}.get, logs, logs))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -166,6 +167,8 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 			})
 		}
 	})
+
+	t.Run("operations lessons", func(t *testing.T) { testRunOperations(t, base, addr, stateDB, logs) })
 
 	t.Run("graceful shutdown", func(t *testing.T) {
 		type result struct {
