@@ -168,6 +168,9 @@ func testDemosEveryLessonDemo(t *testing.T, srv *web.Server) {
 		{id: "shop-checkout", wantText: "Your cart is empty"},
 		{id: "shop-email", wantText: "No order yet: check out in step 3 first."},
 		{id: "csrf-forgery", wantSQL: true, wantText: "Blocked. All 3 forged requests were refused", innerRequests: 4, refused: 3},
+		{id: "handler-test", wantSQL: true, wantText: "PASS. All 3 cases pass", innerRequests: 3},
+		{id: "slow-query-hunt", wantSQL: true, wantText: "to load this page: 3 queries"},
+		{id: "build-info", wantText: "Beside the release build"},
 		{id: "running-config", wantText: "Process id"},
 		// GET /healthz answers from a constant, with no handler span: it
 		// counts as prerendered here.
