@@ -13,26 +13,20 @@ import (
 	"github.com/engineroom/engineroom/web/view"
 )
 
-// The email demo's choices.
+// How the email demo sends the email.
 const (
 	emailInRequest = "in the request"
 	emailAsJob     = "as a background job"
-
-	emailWorking = "working"
-	emailSlow    = "slow (800 ms per call)"
-	emailFailing = "failing (every call errors)"
 )
 
-// emailFaults are the email service's fault switches for a choice of the
-// demo: all off while it works.
-func emailFaults(service string) integrations.Faults {
-	switch service {
-	case emailSlow:
-		return integrations.Faults{LatencyMS: 800}
-	case emailFailing:
-		return integrations.Faults{ErrorRate: 1}
+// emailChoices are the email service's fault switches as the panels
+// offer them: all off while it works.
+func emailChoices() faultChoices {
+	return faultChoices{
+		{"working", integrations.Faults{}},
+		{"slow (800 ms per call)", integrations.Faults{LatencyMS: 800}},
+		{"failing (every call errors)", integrations.Faults{ErrorRate: 1}},
 	}
-	return integrations.Faults{}
 }
 
 // emailRun is the JSON twin's output.
@@ -61,7 +55,7 @@ func (s *Server) demoEmailJob() *demo {
 		Button:      "Confirm the order",
 		Params: []param{
 			{Name: "how", Label: "Send the email", Kind: "select", Options: []string{emailInRequest, emailAsJob}, Default: emailAsJob},
-			{Name: "service", Label: "Email service", Kind: "select", Options: []string{emailWorking, emailSlow, emailFailing}, Default: emailWorking,
+			{Name: "service", Label: "Email service", Kind: "select", Options: emailChoices().labels(), Default: emailChoices()[0].Label,
 				Hint: "Sets your email service's fault switches first. They affect only you."},
 			{Name: "to", Label: "Customer's email address", Kind: "text", Default: "ada@example.com", MaxLen: 100},
 		},
@@ -70,7 +64,7 @@ func (s *Server) demoEmailJob() *demo {
 			if !upstream.LooksLikeEmail(to) {
 				return demoOutput{}, &paramError{fmt.Sprintf("to: %q is not an email address; write one like name@example.com", to)}
 			}
-			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailFaults(in.Params["service"])); err != nil {
+			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailChoices().of(in.Params["service"])); err != nil {
 				return demoOutput{}, err
 			}
 			order := orders.Add(1)

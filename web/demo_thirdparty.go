@@ -54,3 +54,33 @@ func (s *Server) breakerView(service, visitor string) view.Breaker {
 
 // serviceOptions are the services as a select offers them.
 var serviceOptions = slices.Clone(integrations.Services)
+
+// faultChoice is one setting of a service's fault switches, named as a
+// panel's select offers it.
+type faultChoice struct {
+	Label  string
+	Faults integrations.Faults
+}
+
+// faultChoices are the settings a panel offers for one service; the
+// first is the default.
+type faultChoices []faultChoice
+
+func (fc faultChoices) labels() []string {
+	out := make([]string, len(fc))
+	for i, c := range fc {
+		out[i] = c.Label
+	}
+	return out
+}
+
+// of returns the switches of the choice labelled label (the panel's
+// parameters are validated against labels first).
+func (fc faultChoices) of(label string) integrations.Faults {
+	for _, c := range fc {
+		if c.Label == label {
+			return c.Faults
+		}
+	}
+	return integrations.Faults{}
+}

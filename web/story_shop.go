@@ -21,23 +21,14 @@ const (
 	shopCustomer    = 1
 )
 
-// The payment gateway as the checkout step can set it.
-const (
-	gatewayWorking = "working"
-	gatewayDown    = "down (every call fails)"
-	gatewaySlow    = "slow (answers after 1.2 s)"
-)
-
-// gatewayFaults are the payment gateway's fault switches for a choice of
-// the checkout step.
-func gatewayFaults(choice string) integrations.Faults {
-	switch choice {
-	case gatewayDown:
-		return integrations.Faults{ErrorRate: 1}
-	case gatewaySlow:
-		return integrations.Faults{LatencyMS: 1200}
+// gatewayChoices are the payment gateway's fault switches as the
+// checkout step offers them.
+func gatewayChoices() faultChoices {
+	return faultChoices{
+		{"working", integrations.Faults{}},
+		{"down (every call fails)", integrations.Faults{ErrorRate: 1}},
+		{"slow (answers after 1.2 s)", integrations.Faults{LatencyMS: 1200}},
 	}
-	return integrations.Faults{}
 }
 
 // demoShopCatalog is the shop story's first step: the catalog page,
@@ -138,9 +129,9 @@ func (s *Server) demoShopCheckout() *demo {
 			{Name: "postcode", Label: "Postcode", Kind: "text", Default: "0154", MaxLen: 20},
 			{Name: "country", Label: "Country (two letters)", Kind: "text", Default: "NO", MaxLen: 10},
 			{Name: "card", Label: "Card", Kind: "select", Options: testCards, Default: testCards[0]},
-			{Name: "gateway", Label: "Payment gateway", Kind: "select", Options: []string{gatewayWorking, gatewayDown, gatewaySlow}, Default: gatewayWorking,
+			{Name: "gateway", Label: "Payment gateway", Kind: "select", Options: gatewayChoices().labels(), Default: gatewayChoices()[0].Label,
 				Hint: "Sets your payment gateway's fault switches. They affect only you."},
-			{Name: "email", Label: "Email service", Kind: "select", Options: []string{emailWorking, emailSlow, emailFailing}, Default: emailWorking},
+			{Name: "email", Label: "Email service", Kind: "select", Options: emailChoices().labels(), Default: emailChoices()[0].Label},
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			q, err := s.third.queue(ctx)
@@ -164,10 +155,10 @@ func (s *Server) demoShopCheckout() *demo {
 				o.Empty = "Your cart is empty: put something in it in step 2 first."
 				return demoOutput{Data: map[string]string{"error": o.Empty}, View: view.ShopCheckout(o)}, nil
 			}
-			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.PaymentsService, gatewayFaults(in.Params["gateway"])); err != nil {
+			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.PaymentsService, gatewayChoices().of(in.Params["gateway"])); err != nil {
 				return demoOutput{}, err
 			}
-			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailFaults(in.Params["email"])); err != nil {
+			if _, err := s.third.app.SetFaults(ctx, in.Visitor, integrations.EmailService, emailChoices().of(in.Params["email"])); err != nil {
 				return demoOutput{}, err
 			}
 			r, err := s.stories.CheckOut(ctx, s.cache.For(in.Visitor), s.openSandbox(in), q, in.Visitor, integrations.CheckoutInput{

@@ -27,6 +27,7 @@ var SearchRoutes = []string{"LHR-ORD", "SIN-SYD", "JFK-NBO", "AMS-MAD"}
 
 // FlightRow is one flight in search results.
 type FlightRow struct {
+	ID         int64  `json:"id"`
 	FlightNo   string `json:"flight_no"`
 	DepartsAt  string `json:"departs_at"`
 	ArrivesAt  string `json:"arrives_at"`
@@ -101,18 +102,24 @@ func (a *App) SearchFlights(ctx context.Context, cache Cache, open Database, rou
 	return s, nil
 }
 
-// routeFlights reads a route's next flights from the database.
+// routeFlights reads a route's next searchLimit flights.
 func routeFlights(ctx context.Context, db querier, origin, dest string) ([]FlightRow, error) {
-	res, err := db.Query(ctx, `SELECT flight_no, departs_at, arrives_at, miles_price, seats
+	return RouteFlights(ctx, db, origin, dest, searchLimit)
+}
+
+// RouteFlights reads a route's next limit flights from the database, in
+// the order they depart.
+func RouteFlights(ctx context.Context, db querier, origin, dest string, limit int) ([]FlightRow, error) {
+	res, err := db.Query(ctx, `SELECT id, flight_no, departs_at, arrives_at, miles_price, seats
 FROM flights WHERE origin = ? AND destination = ? AND departs_at >= '2026-04-15'
-ORDER BY departs_at LIMIT ?`, origin, dest, searchLimit)
+ORDER BY departs_at LIMIT ?`, origin, dest, limit)
 	if err != nil {
 		return nil, err
 	}
 	flights := make([]FlightRow, 0, len(res.Values))
 	for _, v := range res.Values {
-		flights = append(flights, FlightRow{FlightNo: sandbox.AsString(v[0]), DepartsAt: sandbox.AsString(v[1]),
-			ArrivesAt: sandbox.AsString(v[2]), MilesPrice: sandbox.AsInt(v[3]), Seats: sandbox.AsInt(v[4])})
+		flights = append(flights, FlightRow{ID: sandbox.AsInt(v[0]), FlightNo: sandbox.AsString(v[1]), DepartsAt: sandbox.AsString(v[2]),
+			ArrivesAt: sandbox.AsString(v[3]), MilesPrice: sandbox.AsInt(v[4]), Seats: sandbox.AsInt(v[5])})
 	}
 	return flights, nil
 }

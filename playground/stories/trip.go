@@ -77,13 +77,10 @@ func (a *App) Miles(ctx context.Context, cache Cache, open sandbox.Opener, membe
 }
 
 // TripFlight is a flight in the story's search: the schedule from the
-// airline's database, the free seats from the reservation system.
+// airline's database (whose Seats is its own count), the free seats from
+// the reservation system, which owns them.
 type TripFlight struct {
-	ID         int64  `json:"id"`
-	FlightNo   string `json:"flight_no"`
-	DepartsAt  string `json:"departs_at"`
-	ArrivesAt  string `json:"arrives_at"`
-	MilesPrice int64  `json:"miles_price"`
+	airline.FlightRow
 	// SeatsFree is what the reservation system said; SeatsUnknown is set
 	// when it did not answer, and then SeatsFree means nothing.
 	SeatsFree    int  `json:"seats_free"`
@@ -148,18 +145,12 @@ func (a *App) SearchTrips(ctx context.Context, cache Cache, open sandbox.Opener,
 
 // schedule reads a route's next flights from the airline's database.
 func schedule(ctx context.Context, db *sandbox.DB, origin, dest string) ([]TripFlight, error) {
-	res, err := db.Query(ctx, `SELECT id, flight_no, departs_at, arrives_at, miles_price
-FROM flights WHERE origin = ? AND destination = ? AND departs_at >= '2026-04-15'
-ORDER BY departs_at LIMIT ?`, origin, dest, tripLimit)
-	if err != nil {
-		return nil, err
+	rows, err := airline.RouteFlights(ctx, db, origin, dest, tripLimit)
+	fs := make([]TripFlight, len(rows))
+	for i, r := range rows {
+		fs[i].FlightRow = r
 	}
-	fs := make([]TripFlight, 0, len(res.Values))
-	for _, v := range res.Values {
-		fs = append(fs, TripFlight{ID: sandbox.AsInt(v[0]), FlightNo: sandbox.AsString(v[1]), DepartsAt: sandbox.AsString(v[2]),
-			ArrivesAt: sandbox.AsString(v[3]), MilesPrice: sandbox.AsInt(v[4])})
-	}
-	return fs, nil
+	return fs, err
 }
 
 // BookTrip books a flight with miles (integrations.BookWithMiles: hold a
