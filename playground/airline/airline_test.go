@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -14,7 +15,10 @@ import (
 
 func newApp(t *testing.T) (*App, *sandbox.Manager) {
 	t.Helper()
-	m, err := sandbox.New(sandbox.Options{})
+	// A long query budget: these tests check what the queries answer, and
+	// under the race detector on a busy machine SQLite is many times
+	// slower than the 2 s a visitor gets.
+	m, err := sandbox.New(sandbox.Options{QueryTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -28,7 +29,8 @@ func newAPIApp(t *testing.T) (*App, *sandbox.Manager) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := sandbox.New(sandbox.Options{Template: image})
+	// A long query budget, as in newApp.
+	m, err := sandbox.New(sandbox.Options{Template: image, QueryTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
