@@ -9,14 +9,13 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/engineroom/engineroom/web"
 )
 
 // TestSlowQueryHuntDemo loads the planted statement page with each fix
 // and checks what the panel shows by selector, the SQL the trace holds and
 // the JSON twin.
 func TestSlowQueryHuntDemo(t *testing.T) {
-	srv := newServer(t, web.Config{})
+	srv := newDemoServer(t)
 	sqlReady(t, srv)
 	const page = "/lessons/testing-and-debugging"
 	planted := []string{"SCAN b", "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", "CORRELATED SCALAR SUBQUERY 1", "SCAN x"}

@@ -18,7 +18,7 @@ import (
 // TestDemos runs every demo the lessons place, and checks what each
 // database demo is there to show.
 func TestDemos(t *testing.T) {
-	srv := newServer(t, web.Config{})
+	srv := newDemoServer(t)
 	sqlReady(t, srv)
 	tests := []struct {
 		name string
