@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-
 )
 
 // TestSlowQueryHuntDemo loads the planted statement page with each fix
