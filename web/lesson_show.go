@@ -21,6 +21,7 @@ func (s *Server) pageMeta(csrf, title string) view.Page {
 		JS:        s.assets.URL("app.js"),
 		Icon:      s.assets.URL("favicon.svg"),
 		Theme:     s.assets.URL("theme.js"),
+		Present:   s.assets.URL("present.js"),
 	}
 }
 
@@ -66,7 +67,7 @@ func (s *Server) showLesson(c echo.Context) error {
 // have just run (a form posted without the partial-update script).
 func (s *Server) lessonView(csrf, slug string, results map[string]templ.Component, values map[string]map[string]string) templ.Component {
 	l, _ := s.lessons.Lesson(slug)
-	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary}
+	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary, JoinHref: "/join?path=/lessons/" + slug}
 	vm.Description = l.Summary
 	for _, b := range l.Blocks {
 		if b.Map {

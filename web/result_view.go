@@ -82,7 +82,7 @@ func (s *Server) waterfallView(t ertrace.Trace) view.Waterfall {
 			Depth: r.Depth, Kind: r.Kind, KindLabel: kindLabels[r.Kind], Name: r.Name,
 			X: fmt.Sprintf("%.1f", r.OffsetPct), W: fmt.Sprintf("%.1f", r.WidthPct),
 			Dur: formatDuration(r.Duration), Open: r.Open, Error: r.Error, StatusMsg: r.StatusMsg,
-			Attrs: make([]view.Attr, len(r.Attrs)),
+			Attrs: make([]view.Attr, len(r.Attrs)), Narration: r.Narration(),
 		}
 		if row.KindLabel == "" {
 			row.KindLabel = r.Kind

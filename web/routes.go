@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	e.GET("/sql/download", s.downloadSQL, page...)
 	e.GET("/mailbox", s.showMailbox, page...)
 	e.GET("/traces/:id/sequence", s.showTraceSequence, page...)
+	e.GET("/traces/compare", s.showTraceCompare, page...)
+	e.GET("/join", s.showJoin, page...)
 	// The airline demo app's own pages: its session says who is asking.
 	e.GET("/airline/login", s.showAirlineLogin, page...)
 	e.POST("/airline/login", s.logInAirline, page...)

@@ -368,3 +368,60 @@
   startCountdowns();
   processLoadTriggers();
 })();
+
+// ---------- pinned trace ----------
+// A back end pane's "Pin" keeps its trace id in sessionStorage (this tab only); every pane showing
+// another trace then offers "Compare with pinned", a link to /traces/compare?a=<pinned>&b=<its trace>.
+// Both controls stay hidden without this script. Panes arrive with partial updates, so clicks are
+// delegated and the controls are brought up to date after every swap.
+(function () {
+  'use strict';
+
+  const doc = document;
+  const PIN_KEY = 'er-pinned-trace';
+  const TRACE_ID = /^[0-9a-f]{32}$/;
+
+  // The pinned trace id, '' for none; null when this tab cannot store one.
+  function pinned() {
+    try {
+      const id = sessionStorage.getItem(PIN_KEY) || '';
+      return TRACE_ID.test(id) ? id : '';
+    } catch (_) { return null; /* storage off */ }
+  }
+  function syncPins() {
+    const pin = pinned();
+    doc.querySelectorAll('[data-pin-trace]').forEach((b) => {
+      const on = pin !== null && b.getAttribute('data-pin-trace') === pin;
+      b.hidden = pin === null;
+      b.setAttribute('aria-pressed', String(on));
+      b.textContent = on ? 'Pinned' : 'Pin';
+      b.title = on ? 'Unpin this trace' : 'Pin this trace, then compare a later run with it';
+    });
+    doc.querySelectorAll('[data-compare-trace]').forEach((a) => {
+      const id = a.getAttribute('data-compare-trace');
+      const show = !!pin && TRACE_ID.test(id) && id !== pin;
+      a.hidden = !show;
+      if (show) a.href = '/traces/compare?' + new URLSearchParams({ a: pin, b: id });
+      else a.removeAttribute('href');
+    });
+  }
+  function togglePin(btn) {
+    const id = btn.getAttribute('data-pin-trace');
+    if (!TRACE_ID.test(id)) return;
+    try {
+      if (sessionStorage.getItem(PIN_KEY) === id) sessionStorage.removeItem(PIN_KEY);
+      else sessionStorage.setItem(PIN_KEY, id);
+    } catch (_) { /* storage off: nowhere to keep it */ }
+    syncPins();
+  }
+
+  doc.addEventListener('click', (e) => {
+    if (e.defaultPrevented || !(e.target instanceof Element)) return;
+    const btn = e.target.closest('[data-pin-trace]');
+    if (btn) togglePin(btn);
+  });
+  doc.addEventListener('htmx:afterSwap', syncPins);
+  // A page restored from the back/forward cache may show a pin made on another page since.
+  window.addEventListener('pageshow', (e) => { if (e.persisted) syncPins(); });
+  syncPins();
+})();

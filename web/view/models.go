@@ -18,6 +18,8 @@ type Page struct {
 	JS          string
 	Icon        string
 	Theme       string
+	// Present is the URL of the presenter-mode and keyboard-shortcut script.
+	Present string
 }
 
 // Home is the curriculum page; Start is its first lesson.
@@ -48,9 +50,12 @@ type Lesson struct {
 	Section string
 	Title   string
 	Summary string
-	Blocks  []LessonBlock
-	Prev    *LessonLink
-	Next    *LessonLink
+	// JoinHref is the page showing this lesson's address and QR code
+	// for a class to open.
+	JoinHref string
+	Blocks   []LessonBlock
+	Prev     *LessonLink
+	Next     *LessonLink
 }
 
 // LessonBlock is prose, a live demo panel or the map of the curriculum.
@@ -159,6 +164,9 @@ type SpanRow struct {
 	StatusMsg string
 	Attrs     []Attr
 	Detail    template.HTML
+	// Narration is one sentence on what the span did, shown when a class
+	// steps through the waterfall.
+	Narration string
 }
 
 // Attr is a span attribute.
