@@ -137,12 +137,33 @@ func (lib *Library) Lesson(slug string) (*Lesson, bool) {
 // All returns every lesson in curriculum order.
 func (lib *Library) All() []*Lesson { return lib.lessons }
 
+// FocusablePre is chroma's <pre> around highlighted code, with
+// tabindex="0": a block wider or taller than its box scrolls, and only a
+// block that takes the focus can be scrolled from the keyboard.
+type FocusablePre struct{}
+
+// Start opens the block.
+func (FocusablePre) Start(code bool, styleAttr string) string {
+	if code {
+		return `<pre tabindex="0"` + styleAttr + `><code>`
+	}
+	return `<pre tabindex="0"` + styleAttr + `>`
+}
+
+// End closes the block.
+func (FocusablePre) End(code bool) string {
+	if code {
+		return `</code></pre>`
+	}
+	return `</pre>`
+}
+
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(
 			extension.GFM,
 			highlighting.NewHighlighting(
-				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+				highlighting.WithFormatOptions(chromahtml.WithClasses(true), chromahtml.WithPreWrapper(FocusablePre{})),
 			),
 		),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),

@@ -12,6 +12,8 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
+
+	"github.com/engineroom/engineroom/content"
 )
 
 // highlighter turns code into class-based HTML, remembering recent results
@@ -32,19 +34,20 @@ const maxHighlight = 16 << 10
 
 func newHighlighter() *highlighter {
 	return &highlighter{
-		format: chromahtml.New(chromahtml.WithClasses(true), chromahtml.PreventSurroundingPre(false)),
+		format: chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithPreWrapper(content.FocusablePre{})),
 		cache:  make(map[[32]byte]template.HTML),
 	}
 }
 
-// HTML returns code highlighted as lang, as a <pre class="chroma"> block.
+// HTML returns code highlighted as lang, as a <pre class="chroma"> block that
+// takes the focus, so a keyboard can scroll it.
 func (h *highlighter) HTML(lang, code string) template.HTML {
 	var lexer chroma.Lexer
 	if lang != "" { // lexers.Get("") searches every lexer's file patterns
 		lexer = lexers.Get(lang)
 	}
 	if lexer == nil || len(code) > maxHighlight {
-		return template.HTML(`<pre class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
+		return template.HTML(`<pre tabindex="0" class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
 	}
 	key := sha256.Sum256([]byte(lang + "\x00" + code))
 	h.mu.Lock()
@@ -59,7 +62,7 @@ func (h *highlighter) HTML(lang, code string) template.HTML {
 		err = h.format.Format(&buf, styles.Get("github"), it)
 	}
 	if err != nil {
-		return template.HTML(`<pre class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
+		return template.HTML(`<pre tabindex="0" class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
 	}
 	out = template.HTML(buf.String())
 	h.mu.Lock()

@@ -328,7 +328,7 @@ func RecentBookings(o RecentBookingsOutput) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</small></p><table class=\"data\"><thead><tr><th scope=\"col\">booking</th><th scope=\"col\">booked</th><th scope=\"col\">member</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</small></p><table class=\"data\" tabindex=\"0\"><thead><tr><th scope=\"col\">booking</th><th scope=\"col\">booked</th><th scope=\"col\">member</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

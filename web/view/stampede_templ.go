@@ -144,7 +144,7 @@ func StampedeResult(o StampedeOutput) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<table class=\"data\"><thead><tr><th scope=\"col\">search</th><th scope=\"col\">answer</th><th scope=\"col\">time</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<table class=\"data\" tabindex=\"0\"><thead><tr><th scope=\"col\">search</th><th scope=\"col\">answer</th><th scope=\"col\">time</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
