@@ -22,6 +22,7 @@ func (s *Server) pageMeta(csrf, title string) view.Page {
 		Icon:      s.assets.URL("favicon.svg"),
 		Theme:     s.assets.URL("theme.js"),
 		Present:   s.assets.URL("present.js"),
+		Rooms:     s.assets.URL("rooms.js"),
 	}
 }
 

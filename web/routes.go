@@ -23,11 +23,11 @@ func (s *Server) routes() {
 		s.observe,
 		s.traced("security headers", s.secureHeaders),
 		s.traced("body limit", middleware.BodyLimit("1M")),
-		s.traced("timeout", middleware.ContextTimeout(s.cfg.RequestTimeout)),
+		s.traced("timeout", middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Skipper: isRoomStream, Timeout: s.cfg.RequestTimeout})),
 		// The fastest level: on a lesson page it compresses almost as well
 		// as the default at a fraction of the CPU, which a class of 300
 		// needs more. Small answers are not worth compressing.
-		middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: 1024}),
+		middleware.GzipWithConfig(middleware.GzipConfig{Skipper: isRoomStream, Level: gzip.BestSpeed, MinLength: 1024}),
 	)
 
 	e.GET("/healthz", s.showHealth)
@@ -50,6 +50,13 @@ func (s *Server) routes() {
 	e.GET("/traces/:id/sequence", s.showTraceSequence, page...)
 	e.GET("/traces/compare", s.showTraceCompare, page...)
 	e.GET("/join", s.showJoin, page...)
+	// Rooms: a class follows the teacher's page and step (rooms_*.go).
+	e.GET("/rooms", s.showRooms, page...)
+	e.POST("/rooms", s.createRoom, page...)
+	e.GET("/rooms/join", s.joinRoom, page...)
+	e.GET("/rooms/:code", s.showRoom, page...)
+	e.GET("/rooms/:code/events", s.streamRoomEvents)
+	e.POST("/rooms/:code/state", s.publishRoomState, s.traced("json only", s.requireJSON))
 	// The airline demo app's own pages: its session says who is asking.
 	e.GET("/airline/login", s.showAirlineLogin, page...)
 	e.POST("/airline/login", s.logInAirline, page...)

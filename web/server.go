@@ -82,6 +82,7 @@ type Server struct {
 	stories *stories.App
 	auth    *auth.App
 	ops     *opsState
+	rooms   *roomService
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -147,7 +148,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		shop:    shop.New(tp.Tracer("github.com/engineroom/engineroom/playground/shop")),
 		// Results of form posts made without JavaScript, shown again on
 		// the page the post redirects to: a few minutes' worth for a class.
-		runs: newRunStore(2000, 32<<20, 30*time.Minute, time.Now),
+		runs:  newRunStore(2000, 32<<20, 30*time.Minute, time.Now),
+		rooms: newRoomService(),
 	}
 	s.ops, s.log = newOps(cfg.Logger)
 	s.demos = s.newDemoRegistry()
@@ -189,6 +191,7 @@ func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
 
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
+	s.rooms.close()
 	return errors.Join(s.third.close(ctx), s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
 }
 

@@ -109,6 +109,7 @@
     n = Math.max(0, Math.min(n, spans.length));
     ol.classList.add('is-stepping');
     ol.dataset.step = String(n);
+    told(ol, n);
     spans.forEach((li, i) => {
       li.classList.toggle('is-revealed', i < n);
       li.classList.toggle('is-current', i === n - 1);
@@ -120,6 +121,24 @@
     announce('Span ' + n + ' of ' + spans.length + ': ' + (said ? said.textContent : name ? name.textContent : ''));
     cur.scrollIntoView({ block: 'nearest' });
   }
+  // Hook for rooms.js: every change of step is told as an "er:step" event on document, with
+  // detail {demo, step} (step 0: every span shown); an "er:show-step" event with the same detail,
+  // sent by another script, shows that many spans of that demo's result on this page.
+  function told(ol, n) {
+    const res = ol.closest('.demo-result');
+    const m = res && /^demo-(.+)-result$/.exec(res.id);
+    if (m) doc.dispatchEvent(new CustomEvent('er:step', { detail: { demo: m[1], step: n } }));
+  }
+  doc.addEventListener('er:show-step', (e) => {
+    const d = e.detail || {};
+    const res = typeof d.demo === 'string' ? doc.getElementById('demo-' + d.demo + '-result') : null;
+    const ol = waterfallOf(res);
+    if (!ol || !(d.step >= 0)) return;
+    if (d.step > 0) { showSteps(ol, d.step); return; }
+    ol.classList.remove('is-stepping');
+    delete ol.dataset.step;
+    spansOf(ol).forEach((li) => li.classList.remove('is-revealed', 'is-current'));
+  });
   // step moves one span forward or back; the first step forward begins with the server span alone.
   function step(delta) {
     const ol = waterfallOf(currentResult());
@@ -138,6 +157,7 @@
     doc.querySelectorAll('ol.waterfall.is-stepping').forEach((w) => {
       w.classList.remove('is-stepping');
       delete w.dataset.step;
+      told(w, 0);
       spansOf(w).forEach((li) => li.classList.remove('is-revealed', 'is-current'));
     });
     announce('Every span is shown.');

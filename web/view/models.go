@@ -20,6 +20,8 @@ type Page struct {
 	Theme       string
 	// Present is the URL of the presenter-mode and keyboard-shortcut script.
 	Present string
+	// Rooms is the URL of the script that presents or follows a room.
+	Rooms string
 }
 
 // Home is the curriculum page; Start is its first lesson.
