@@ -50,7 +50,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	for _, theme := range []string{"light", "dark"} {
 		t.Run(theme, func(t *testing.T) {
 			start := time.Now()
-			tab := &a11yScanner{browserTab: openA11yTab(t, startA11yBrowser(t), base, string(axe), theme)}
+			tab := &a11yScanner{browserTab: openA11yTab(t, startBrowserFor(t, a11yTabTimeout+time.Minute), base, string(axe), theme)}
 			if theme == "dark" {
 				// The markup is the same in both themes: only colours change.
 				tab.rules = []string{"color-contrast", "link-in-text-block"}
@@ -83,35 +83,6 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Logf("%s theme: scanned in %v", theme, time.Since(start).Round(time.Millisecond))
 		})
 	}
-}
-
-// startA11yBrowser is startBrowser for a longer life: the scan of one
-// theme takes longer than the two minutes a scenario gets.
-func startA11yBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	root, cancelRoot := context.WithTimeout(context.Background(), a11yTabTimeout+time.Minute)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		cancelRoot()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
 }
 
 // openA11yTab opens a projector-sized tab in theme, with motion reduced

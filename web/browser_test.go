@@ -212,6 +212,12 @@ var browserImage = sync.OnceValues(func() ([]byte, error) {
 // the test run.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return startBrowserFor(t, 2*time.Minute)
+}
+
+// startBrowserFor is startBrowser with a browser that lives at most life.
+func startBrowserFor(t *testing.T, life time.Duration) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
 		chromedp.UserDataDir(t.TempDir()),
@@ -223,7 +229,7 @@ func startBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 	)
-	root, cancelRoot := context.WithTimeout(context.Background(), 2*time.Minute)
+	root, cancelRoot := context.WithTimeout(context.Background(), life)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
