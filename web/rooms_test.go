@@ -114,7 +114,7 @@ func TestRoomFollowsTeacher(t *testing.T) {
 	teacher := primed(t, srv)
 	code := startRoom(t, teacher)
 	page := parseHTML(t, teacher.get("/rooms/"+code+"?back="+url.QueryEscape(lessonPath), nil).text)
-	if role := page.Find("[data-room-code="+code+"]").AttrOr("data-room-role", ""); role != "teach" {
+	if role := page.Find(`[data-room-code="`+code+`"]`).AttrOr("data-room-role", ""); role != "teach" {
 		t.Errorf("teacher's room page role = %q, want teach", role)
 	}
 	if href := page.Find(".join-back a").AttrOr("href", ""); href != lessonPath {
@@ -122,7 +122,7 @@ func TestRoomFollowsTeacher(t *testing.T) {
 	}
 	student := newClient(t, srv)
 	page = parseHTML(t, student.get("/rooms/"+strings.ToLower(code), nil).text)
-	if role := page.Find("[data-room-code="+code+"]").AttrOr("data-room-role", ""); role != "follow" {
+	if role := page.Find(`[data-room-code="`+code+`"]`).AttrOr("data-room-role", ""); role != "follow" {
 		t.Errorf("student's room page role = %q, want follow", role)
 	}
 
