@@ -33,6 +33,7 @@ func requestAttrs(req *http.Request, p *prepared, n int) []attribute.KeyValue {
 		attribute.String("url.full", fullURL(p.url)),
 		attribute.String("server.address", p.url.Hostname()),
 		attribute.Int("server.port", port(p.url)),
+		attribute.String("peer.service", p.Service),
 	}
 	if n > 1 {
 		attrs = append(attrs, attribute.Int("http.request.resend_count", n-1))

@@ -72,6 +72,7 @@ func TestSpans(t *testing.T) {
 		"url.full":                            srv.URL + "/v1/payments?expand=card",
 		"server.address":                      host,
 		"server.port":                         port,
+		"peer.service":                        "payments",
 		"http.request.header.authorization":   `["Bearer [redacted]"]`,
 		"http.request.header.idempotency-key": `["idem-1"]`,
 		"http.request.header.x-request-id":    `["req-7"]`,

@@ -169,7 +169,9 @@ func narrateHTTP(s Span) string {
 		req = s.Name
 	}
 	who := "another service"
-	if host, ok := s.Attr("server.address"); ok && host != "" && host != "localhost" && net.ParseIP(host) == nil {
+	if svc, ok := s.Attr("peer.service"); ok && svc != "" {
+		who = "the " + svc + " service"
+	} else if host, ok := s.Attr("server.address"); ok && host != "" && host != "localhost" && net.ParseIP(host) == nil {
 		who = host
 	}
 	status, ok := s.Attr("http.response.status_code")

@@ -65,6 +65,8 @@ func TestNarrate(t *testing.T) {
 			"The cache fails on GET k: connection refused."},
 		{"http ok", span(KindHTTP, "POST /v1/payments (attempt 1 of 3)", 3*time.Millisecond, "http.request.method", "POST", "url.full", "http://127.0.0.1:4010/v1/payments", "server.address", "127.0.0.1", "http.response.status_code", "201"),
 			"The server calls another service: POST /v1/payments → 201 in 3 ms."},
+		{"http to a named service", span(KindHTTP, "POST /v1/holds (attempt 1 of 3)", 4*time.Millisecond, "http.request.method", "POST", "url.full", "http://127.0.0.1:4012/v1/holds", "server.address", "127.0.0.1", "peer.service", "reservations", "http.response.status_code", "201"),
+			"The server calls the reservations service: POST /v1/holds → 201 in 4 ms."},
 		{"http named", span(KindHTTP, "GET flights", 12*time.Millisecond, "http.request.method", "GET", "url.path", "/api/v1/flights", "server.address", "this server, through its own router", "http.response.status_code", "200"),
 			"The server calls this server, through its own router: GET /api/v1/flights → 200 in 12 ms."},
 		{"http failure status", failed(span(KindHTTP, "POST /v1/payments (attempt 2 of 3)", 5*time.Millisecond, "http.request.method", "POST", "url.full", "http://127.0.0.1:4010/v1/payments", "http.response.status_code", "503"), "HTTP 503 Service Unavailable"),
