@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -324,8 +325,20 @@ func (b *browserTab) toggleWithP(t *testing.T) {
 		t.Errorf("out of presenter mode body text is still %.0f px", px)
 	}
 	b.press(t, "p")
+	// Note, as the body is parsed, whether the page is already in presenter
+	// mode: it must be, or every reload flashes the normal layout first.
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `new MutationObserver((_, o) => {
+		if (!document.body) return;
+		window.presentAtBody = document.documentElement.classList.contains('present');
+		o.disconnect();
+	}).observe(document, { childList: true, subtree: true });`}); err != nil {
+		t.Fatalf("watching for the body: %v", err)
+	}
 	b.do(t, "reloading", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#demo-request-echo button.btn-run")))
 	b.waitFor(t, "presenter mode is back after p and a reload", presenting, 5*time.Second)
+	if !browserEval[bool](t, b, `window.presentAtBody === true`) {
+		t.Error("after a reload presenter mode came on only after the page was shown: the normal layout flashes first")
+	}
 }
 
 // printHandout looks at the lesson as the print stylesheet lays it out:

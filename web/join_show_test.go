@@ -65,6 +65,18 @@ func TestJoin(t *testing.T) {
 			if got := doc.Find(".join-back a").AttrOr("href", ""); got != tt.back {
 				t.Errorf("back link = %q, want %q", got, tt.back)
 			}
+			// The teacher can start a room for the page from here: the
+			// form posts the page's own CSRF token and path.
+			form := doc.Find("form.join-room")
+			if form.AttrOr("action", "") != "/rooms" || form.AttrOr("method", "") != "post" {
+				t.Errorf("start-a-room form: action %q method %q, want post to /rooms", form.AttrOr("action", ""), form.AttrOr("method", ""))
+			}
+			if got := form.Find(`input[name="back"]`).AttrOr("value", ""); got != tt.back {
+				t.Errorf("start-a-room form back = %q, want %q", got, tt.back)
+			}
+			if got := form.Find(`input[name="_csrf"]`).AttrOr("value", ""); got == "" || got != c.cookie(csrfCookie) {
+				t.Errorf("start-a-room form _csrf = %q, want the CSRF cookie's token", got)
+			}
 			if got := doc.Find(".join-hint").Text(); !strings.Contains(got, "camera") {
 				t.Errorf("hint = %q", got)
 			}

@@ -24,7 +24,7 @@
     ['Esc', 'Stop stepping: show every span'],
     ['r', 'Run the demo on screen again'],
     ['s', 'Replay the waterfall in slow motion'],
-    ['j', 'Open the join page for this lesson'],
+    ['j', 'Open the join page for this lesson, where a room can be started'],
     ['?', 'This list'],
   ];
 
