@@ -21,13 +21,14 @@ import (
 const a11yTabTimeout = 8 * time.Minute
 
 // TestBrowserAccessibility scans every page with axe-core at projector
-// size, in the light and the dark theme: the home page, each lesson before
-// and after its first demo ran (so the result panes are scanned too), the
-// SQL console, the API reference, the mailbox, the airline's login page,
-// a run's sequence diagram, the comparison of two runs, the join page, an
-// error page and a lesson in presenter mode. Any violation axe rates
-// serious or critical fails it. The dark theme's pass runs only the
-// colour rules: the markup is the same in both themes.
+// size in the light and the dark theme, and on a phone: the home page,
+// each lesson before and after its first demo ran (so the result panes
+// are scanned too), the SQL console, the API reference, the mailbox, the
+// airline's login page, a run's sequence diagram, the comparison of two
+// runs, the join page, the rooms page and a room's page, an error page and
+// a lesson in presenter mode. Any violation axe rates serious or critical
+// fails it. The dark theme's pass runs only the colour rules: the markup
+// is the same in both themes.
 //
 // axe-core is not vendored: AXE_PATH names its axe.min.js, which .ci/run
 // installs from npm. Without it the test is skipped.
@@ -50,7 +51,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	for _, theme := range []string{"light", "dark"} {
 		t.Run(theme, func(t *testing.T) {
 			start := time.Now()
-			tab := &a11yScanner{browserTab: openA11yTab(t, startBrowserFor(t, a11yTabTimeout+time.Minute), base, string(axe), theme)}
+			tab := &a11yScanner{browserTab: openA11yTab(t, startBrowserFor(t, a11yTabTimeout+time.Minute), base, string(axe), theme, projectorViewport)}
 			if theme == "dark" {
 				// The markup is the same in both themes: only colours change.
 				tab.rules = []string{"color-contrast", "link-in-text-block"}
@@ -73,6 +74,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			id := strings.Split(sequence, "/")[2]
 			tab.scanPage(t, "/traces/compare?a="+id+"&b="+id, false)
 			tab.scanPage(t, "/join?path=/", false)
+			tab.scanRooms(t)
 			tab.expectProblem("404")
 			tab.scanPage(t, "/lessons/no-such-lesson", false)
 			// Last: presenter mode is remembered in the browser.
@@ -83,16 +85,42 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Logf("%s theme: scanned in %v", theme, time.Since(start).Round(time.Millisecond))
 		})
 	}
+	// On a phone the layout changes, not the markup: what the narrow
+	// screen can break are scroll regions (a table that fits a projector
+	// scrolls on a phone), targets and text that no longer fits.
+	t.Run("phone", func(t *testing.T) {
+		start := time.Now()
+		tab := &a11yScanner{browserTab: openA11yTab(t, startBrowserFor(t, a11yTabTimeout+time.Minute), base, string(axe), "light", phoneViewport)}
+		tab.scanPage(t, "/", false)
+		for _, l := range lib.All() {
+			tab.scanPage(t, "/lessons/"+l.Slug, len(l.Demos) > 0)
+		}
+		tab.scanPage(t, "/sql", true)
+		tab.scanPage(t, "/api", false)
+		tab.scanPage(t, "/join?path=/", false)
+		tab.scanRooms(t)
+		t.Logf("phone: scanned in %v", time.Since(start).Round(time.Millisecond))
+	})
 }
 
-// openA11yTab opens a projector-sized tab in theme, with motion reduced
+// scanRooms scans the page that starts a room, starts one from it, and
+// scans the room's page as its teacher sees it.
+func (b *a11yScanner) scanRooms(t *testing.T) {
+	t.Helper()
+	b.scanPage(t, "/rooms?back=/", false)
+	b.clickToNavigate(t, "form.rooms-start button[type=submit]")
+	b.do(t, "waiting for the room's page", chromedp.WaitVisible(chromedp.CSS(`[data-room-role="teach"]`)))
+	b.axe(t, "a room's page", "document")
+}
+
+// openA11yTab opens a tab of size vp in theme, with motion reduced
 // (so no colour is caught halfway through a transition) and axe-core
 // loaded into every document before the page's own scripts. DevTools adds
 // it, so the page's CSP, which allows only our own scripts, does not
 // apply.
-func openA11yTab(t *testing.T, browser context.Context, base, axe, theme string) *browserTab {
+func openA11yTab(t *testing.T, browser context.Context, base, axe, theme string, vp browserViewport) *browserTab {
 	t.Helper()
-	tab := openTab(t, browser, base, projectorViewport)
+	tab := openTab(t, browser, base, vp)
 	// openTab's deadline suits a short scenario; keep its tab, not its clock.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab.ctx), a11yTabTimeout)
 	t.Cleanup(cancel)

@@ -425,3 +425,39 @@
   window.addEventListener('pageshow', (e) => { if (e.persisted) syncPins(); });
   syncPins();
 })();
+
+// Scroll regions a keyboard can reach: a table or code block wider or
+// taller than its pane scrolls inside it, and only an element that takes
+// the focus can be scrolled from the keyboard. The ones that overflow get
+// a tab stop (and lose it when they no longer do), so a phone gets them
+// and a projector, where the same table fits, does not.
+(function () {
+  'use strict';
+
+  const doc = document;
+  const SCROLLERS = 'table.data, pre';
+  const MARK = 'data-scroll-stop'; // a tab stop this script gave, not the template
+
+  function mark(root) {
+    root.querySelectorAll(SCROLLERS).forEach((el) => {
+      const given = el.hasAttribute(MARK);
+      if (el.hasAttribute('tabindex') && !given) return; // the template's own choice
+      const over = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      if (over && !given) {
+        el.setAttribute('tabindex', '0');
+        el.setAttribute(MARK, '');
+      } else if (!over && given) {
+        el.removeAttribute('tabindex');
+        el.removeAttribute(MARK);
+      }
+    });
+  }
+
+  doc.addEventListener('htmx:afterSwap', (e) => mark(e.target instanceof Element ? e.target : doc));
+  let resized = 0;
+  window.addEventListener('resize', () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => mark(doc), 200);
+  });
+  mark(doc);
+})();
