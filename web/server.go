@@ -54,6 +54,10 @@ type Config struct {
 	// StateDB is the file of the app's own state database (the job
 	// queue); empty means a temporary file removed on Close.
 	StateDB string
+	// Instance names this instance among several behind Fly.io's proxy
+	// (FLY_MACHINE_ID): each visitor is then kept on the instance that holds
+	// their sandbox (see instance.go). Empty pins nothing.
+	Instance string
 	// Settings describe the configuration the process was started with,
 	// values safe to show, for the lesson on configuration; nil shows
 	// none.

@@ -79,7 +79,8 @@ func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := c.Cookie(name); err == nil {
 			id, _ = s.visitor.verify(ck.Value)
 		}
-		if id == "" {
+		known := id != ""
+		if !known {
 			id = newVisitorID()
 			c.SetCookie(&http.Cookie{
 				Name:     name,
@@ -94,6 +95,9 @@ func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(newVisitorKey, true)
 		}
 		c.Set(visitorCookie, id)
+		if elsewhere, err := s.pinVisitor(c, id, known); elsewhere || err != nil {
+			return err
+		}
 		return next(c)
 	}
 }

@@ -38,6 +38,7 @@ func TestParseConfig(t *testing.T) {
 				"LOG_FORMAT":                  "json",
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
 				"CLIENT_IP_HEADER":            "Fly-Client-IP",
+				"FLY_MACHINE_ID":              "3d8d9e0b6e1e89",
 				"SECRET_KEY":                  "s3cret",
 				"REDIS_URL":                   "redis://127.0.0.1:6379/0",
 				"STATE_DB":                    "/var/lib/engineroom/state.db",
@@ -49,6 +50,7 @@ func TestParseConfig(t *testing.T) {
 				logFormat:      "json",
 				otlpEndpoint:   "http://collector:4318",
 				clientIPHeader: "Fly-Client-IP",
+				instance:       "3d8d9e0b6e1e89",
 				secret:         "s3cret",
 				redisURL:       "redis://127.0.0.1:6379/0",
 				stateDB:        "/var/lib/engineroom/state.db",
@@ -202,6 +204,7 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 		{name: "bad LOG_LEVEL", env: env{"LOG_LEVEL": "chatty"}, wantErr: "LOG_LEVEL"},
 		{name: "bad LOG_FORMAT", env: env{"LOG_FORMAT": "yaml"}, wantErr: "LOG_FORMAT"},
 		{name: "bad REDIS_URL", env: env{"REDIS_URL": "memcached://127.0.0.1"}, wantErr: "REDIS_URL"},
+		{name: "FLY_MACHINE_ID that could break a header", env: env{"FLY_MACHINE_ID": "abc\r\nSet-Cookie: x=1"}, wantErr: "FLY_MACHINE_ID"},
 		{name: "healthcheck with a bad address", args: []string{"healthcheck"}, env: env{"ADDR": "nonsense"}, wantErr: `healthcheck: address "nonsense"`},
 	}
 	for _, tt := range tests {

@@ -28,8 +28,11 @@ type config struct {
 	logFormat      string
 	otlpEndpoint   string
 	clientIPHeader string
-	secret         string
-	cpuProfile     string
+	// instance names this instance among several behind Fly.io's proxy;
+	// visitors are then pinned to the instance holding their sandbox.
+	instance   string
+	secret     string
+	cpuProfile string
 	// redisURL is the Redis the cache lessons use; empty means the
 	// embedded Redis-protocol server.
 	redisURL string
@@ -87,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.logFormat, "log-format", def("LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", def("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OTLP/HTTP collector base URL (env OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", def("CLIENT_IP_HEADER", ""), "header a trusted proxy sets to the client address, e.g. Fly-Client-IP (env CLIENT_IP_HEADER)")
+	fs.StringVar(&cfg.instance, "instance", def("FLY_MACHINE_ID", ""), "this instance's id among several behind Fly.io's proxy, which keeps each visitor on the instance holding their sandbox (env FLY_MACHINE_ID, set by Fly.io)")
 	fs.StringVar(&cfg.redisURL, "redis-url", def("REDIS_URL", ""), "Redis for the cache lessons, e.g. redis://127.0.0.1:6379/0; default an embedded Redis-protocol server (env REDIS_URL)")
 	fs.StringVar(&cfg.stateDB, "state-db", def("STATE_DB", ""), "SQLite file of the app's own state (the job queue); default engineroom/state.db in the user's cache folder (env STATE_DB)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
@@ -99,6 +103,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return config{}, nil, fmt.Errorf("LOG_FORMAT: %q is not text or json", cfg.logFormat)
+	}
+	if cfg.instance != "" && !web.ValidInstance(cfg.instance) {
+		return config{}, nil, fmt.Errorf("FLY_MACHINE_ID: %q is not an instance id (lower-case letters and digits, at most 64)", cfg.instance)
 	}
 	if cfg.redisURL != "" {
 		if err := cache.CheckURL(cfg.redisURL); err != nil {
@@ -147,6 +154,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		BaseURL:        cfg.baseURL,
 		OTLPEndpoint:   cfg.otlpEndpoint,
 		ClientIPHeader: cfg.clientIPHeader,
+		Instance:       cfg.instance,
 		Secret:         []byte(cfg.secret),
 		Logger:         log,
 		RedisURL:       cfg.redisURL,

@@ -43,6 +43,7 @@ func describeSettings(fs *flag.FlagSet, getenv func(string) string, cfg config) 
 		setting("LOG_FORMAT", "log-format", cfg.logFormat, ""),
 		setting("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp-endpoint", ops.RedactURL(cfg.otlpEndpoint), "spans stay in this process, for the back end panes"),
 		setting("CLIENT_IP_HEADER", "client-ip-header", cfg.clientIPHeader, "the client is the connection's peer address"),
+		setting("FLY_MACHINE_ID", "instance", cfg.instance, "one instance: visitors are not pinned to one"),
 		setting("REDIS_URL", "redis-url", ops.RedactURL(cfg.redisURL), "an embedded Redis-protocol server"),
 		setting("STATE_DB", "state-db", cfg.stateDB, "engineroom/state.db in the user's cache folder"),
 		secret,

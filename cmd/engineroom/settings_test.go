@@ -12,7 +12,7 @@ import (
 // settingOrder is every setting, as the configuration lesson lists them.
 var settingOrder = []string{
 	"ADDR", "BASE_URL", "LOG_LEVEL", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
-	"CLIENT_IP_HEADER", "REDIS_URL", "STATE_DB", "SECRET_KEY", "-cpuprofile",
+	"CLIENT_IP_HEADER", "FLY_MACHINE_ID", "REDIS_URL", "STATE_DB", "SECRET_KEY", "-cpuprofile",
 }
 
 // settingKey names a setting by its variable, or its flag when it has
@@ -49,7 +49,7 @@ func TestDescribeSettings(t *testing.T) {
 			env: env{
 				"PORT": "3000", "BASE_URL": "https://engineroom.example", "LOG_LEVEL": "WARN", "LOG_FORMAT": "json",
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318?api_key=hunter2",
-				"CLIENT_IP_HEADER":            "Fly-Client-IP", "SECRET_KEY": "hunter2",
+				"CLIENT_IP_HEADER":            "Fly-Client-IP", "SECRET_KEY": "hunter2", "FLY_MACHINE_ID": "3d8d9e0b6e1e89",
 				"REDIS_URL": "redis://engine:hunter2@cache.internal:6390/3", "STATE_DB": "/data/state.db",
 			},
 			want: map[string]want{
@@ -57,6 +57,7 @@ func TestDescribeSettings(t *testing.T) {
 				"LOG_LEVEL": {"warn", web.SourceEnv, ""}, "LOG_FORMAT": {"json", web.SourceEnv, ""},
 				"OTEL_EXPORTER_OTLP_ENDPOINT": {"https://collector.example:4318?api_key=xxxxx", web.SourceEnv, ""},
 				"CLIENT_IP_HEADER":            {"Fly-Client-IP", web.SourceEnv, ""},
+				"FLY_MACHINE_ID":              {"3d8d9e0b6e1e89", web.SourceEnv, ""},
 				"REDIS_URL":                   {"redis://engine:xxxxx@cache.internal:6390/3", web.SourceEnv, ""},
 				"STATE_DB":                    {"/data/state.db", web.SourceEnv, ""}, "SECRET_KEY": {"set", web.SourceEnv, ""},
 				"-cpuprofile": {"", web.SourceDefault, ""},
@@ -120,7 +121,7 @@ func TestSettingFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every flag parseConfig defines is described, under its own name.
-	fs := []string{"-addr", "-base-url", "-log-level", "-log-format", "-otlp-endpoint", "-client-ip-header", "-redis-url", "-state-db", "", "-cpuprofile"}
+	fs := []string{"-addr", "-base-url", "-log-level", "-log-format", "-otlp-endpoint", "-client-ip-header", "-instance", "-redis-url", "-state-db", "", "-cpuprofile"}
 	for i, st := range cfg.settings {
 		if st.Flag != fs[i] {
 			t.Errorf("%s: flag %q, want %q", settingKey(st), st.Flag, fs[i])
