@@ -76,7 +76,7 @@ func SQLResults(r SQLResult) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		if r.Recycled {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"notice notice-warn\" role=\"status\"><strong>Your database was recycled.</strong> It sat idle (or the server needed the room), so you have a fresh copy of the demo data.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"notice notice-warn\" role=\"status\"><strong>Your database was recycled.</strong> It sat idle, the server needed the room, or the server that held it has stopped, so you have a fresh copy of the demo data.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
