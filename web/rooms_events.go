@@ -1,14 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/engineroom/engineroom/playground/rooms"
 )
 
 // streamRoomEvents is GET /rooms/<code>/events: a Server-Sent Events
@@ -21,15 +18,9 @@ func (s *Server) streamRoomEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.rooms.hub.Follow(code)
-	switch {
-	case errors.Is(err, rooms.ErrCrowded):
-		c.Response().Header().Set("Retry-After", "30")
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "This room has as many followers as it can take.")
-	case errors.Is(err, rooms.ErrClosed):
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The server is shutting down.")
-	case err != nil:
-		return errNoRoom(code)
+	f, err := s.rooms.hub.Follow(c.Request().Context(), code)
+	if err != nil {
+		return roomError(c, code, err)
 	}
 	defer f.Stop()
 	s.rooms.endOnShutdown(c.Request())

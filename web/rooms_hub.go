@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/engineroom/engineroom/playground/cache"
 	"github.com/engineroom/engineroom/playground/rooms"
 )
 
@@ -34,8 +37,18 @@ type roomService struct {
 	hooked sync.Map
 }
 
-func newRoomService() *roomService {
-	return &roomService{hub: rooms.New(rooms.Options{})}
+// newRoomService keeps the rooms in memory, unless the server was given a
+// Redis (redisURL, REDIS_URL): then they live in that Redis, through the
+// cache's connection pool, so every instance that shares it serves every
+// room. The embedded server is not used for rooms: it lives and dies with
+// this process, so it would connect no instances, and would only add a
+// round trip to each follow and publish.
+func newRoomService(redisURL string, kv *cache.Cache) *roomService {
+	opts := rooms.Options{}
+	if redisURL != "" {
+		opts.Shared = kv.Shared("rooms")
+	}
+	return &roomService{hub: rooms.New(opts)}
 }
 
 // endOnShutdown makes the Shutdown of the http.Server carrying r close the
@@ -49,6 +62,16 @@ func (rs *roomService) endOnShutdown(r *http.Request) {
 	if _, seen := rs.hooked.LoadOrStore(hs, struct{}{}); !seen {
 		hs.RegisterOnShutdown(rs.hub.Close)
 	}
+}
+
+// open returns nil if room code is open, rooms.ErrNotFound if not, or the
+// hub's error.
+func (rs *roomService) open(ctx context.Context, code string) error {
+	ok, err := rs.hub.Exists(ctx, code)
+	if err == nil && !ok {
+		err = rooms.ErrNotFound
+	}
+	return err
 }
 
 // close ends every room and stream.
@@ -74,6 +97,29 @@ func errNoRoom(code string) error {
 	}
 	return echo.NewHTTPError(http.StatusNotFound,
 		"No room has the code "+code+". Check the code on the projector: the room may have ended (rooms close after 3 hours without use).")
+}
+
+// roomError maps an error of the hub to the answer a browser gets: 404
+// for no room, 503 with Retry-After for a full hub, a crowded room, a
+// store that does not answer or a server shutting down.
+func roomError(c echo.Context, code string, err error) error {
+	unavailable := func(retry, msg string) error {
+		c.Response().Header().Set("Retry-After", retry)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, msg)
+	}
+	switch {
+	case errors.Is(err, rooms.ErrNotFound):
+		return errNoRoom(code)
+	case errors.Is(err, rooms.ErrFull):
+		return unavailable("600", "Every room is taken right now. Try again in a few minutes.")
+	case errors.Is(err, rooms.ErrCrowded):
+		return unavailable("30", "This room has as many followers as it can take.")
+	case errors.Is(err, rooms.ErrUnavailable):
+		return unavailable("5", "Rooms are unavailable for a moment. Try again in a few seconds.")
+	case errors.Is(err, rooms.ErrClosed):
+		return unavailable("5", "The server is shutting down.")
+	}
+	return err
 }
 
 // teacherToken returns this browser's token for room code, if it has one.

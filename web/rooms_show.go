@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,8 +22,11 @@ func (s *Server) showRooms(c echo.Context) error {
 // joinRoom is GET /rooms/join?code=…: the join form's target.
 func (s *Server) joinRoom(c echo.Context) error {
 	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("code")))
-	if !rooms.ValidCode(code) || !s.rooms.hub.Exists(code) {
+	if !rooms.ValidCode(code) {
 		return errNoRoom(code)
+	}
+	if err := s.rooms.open(c.Request().Context(), code); err != nil {
+		return roomError(c, code, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/rooms/"+code)
 }
@@ -32,13 +34,9 @@ func (s *Server) joinRoom(c echo.Context) error {
 // createRoom is POST /rooms: it opens a room, keeps its teacher token in
 // this browser's cookie and shows the room's page.
 func (s *Server) createRoom(c echo.Context) error {
-	code, token, err := s.rooms.hub.Create()
-	if errors.Is(err, rooms.ErrFull) {
-		c.Response().Header().Set("Retry-After", "600")
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Every room is taken right now. Try again in a few minutes.")
-	}
+	code, token, err := s.rooms.hub.Create(c.Request().Context())
 	if err != nil {
-		return err
+		return roomError(c, "", err)
 	}
 	c.SetCookie(&http.Cookie{
 		Name: teachCookie, Value: code + "." + token, Path: "/rooms/",
@@ -59,8 +57,13 @@ func (s *Server) showRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !s.rooms.hub.Exists(code) {
-		return errNoRoom(code)
+	ctx := c.Request().Context()
+	if err := s.rooms.open(ctx, code); err != nil {
+		return roomError(c, code, err)
+	}
+	teacher, err := s.rooms.hub.Authorized(ctx, code, teacherToken(c, code))
+	if err != nil {
+		return roomError(c, code, err)
 	}
 	u := s.baseURL(c) + "/rooms/" + code
 	qr, err := qrCode(u)
@@ -75,6 +78,6 @@ func (s *Server) showRoom(c echo.Context) error {
 	return s.page(c, view.PageRoom(view.RoomPage{
 		Page: s.pageMeta(csrfToken(c), "Room "+code),
 		Code: code, URL: u, QR: qr, Back: back,
-		Teacher: s.rooms.hub.Authorized(code, teacherToken(c, code)),
+		Teacher: teacher,
 	}))
 }

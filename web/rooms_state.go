@@ -36,17 +36,15 @@ func (s *Server) publishRoomState(c echo.Context) error {
 	if localPath(st.Path) == "" {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "path must be a page of this site, starting with a single /")
 	}
-	err = s.rooms.hub.Publish(code, teacherToken(c, code), st)
+	err = s.rooms.hub.Publish(c.Request().Context(), code, teacherToken(c, code), st)
 	switch {
 	case err == nil:
 		return c.NoContent(http.StatusNoContent)
-	case errors.Is(err, rooms.ErrNotFound):
-		return errNoRoom(code)
 	case errors.Is(err, rooms.ErrForbidden):
 		return echo.NewHTTPError(http.StatusForbidden, "only the browser that started this room may move it")
 	case errors.Is(err, rooms.ErrBadState):
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, err.Error())
 	default:
-		return err
+		return roomError(c, code, err)
 	}
 }

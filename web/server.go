@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		// Results of form posts made without JavaScript, shown again on
 		// the page the post redirects to: a few minutes' worth for a class.
 		runs:  newRunStore(2000, 32<<20, 30*time.Minute, time.Now),
-		rooms: newRoomService(),
+		rooms: newRoomService(cfg.RedisURL, kv),
 	}
 	s.ops, s.log = newOps(cfg.Logger)
 	s.demos = s.newDemoRegistry()

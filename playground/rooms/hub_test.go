@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -27,14 +28,19 @@ func (c *clock) add(d time.Duration) {
 
 func receive(t *testing.T, f *Follower) string {
 	t.Helper()
+	return receiveWithin(t, f, time.Second)
+}
+
+func receiveWithin(t *testing.T, f *Follower, d time.Duration) string {
+	t.Helper()
 	select {
 	case msg, ok := <-f.C:
 		if !ok {
 			t.Fatal("channel closed, want a state")
 		}
 		return string(msg)
-	case <-time.After(time.Second):
-		t.Fatal("no state within a second")
+	case <-time.After(d):
+		t.Fatalf("no state within %v", d)
 	}
 	return ""
 }
@@ -51,22 +57,38 @@ func closed(t *testing.T, f *Follower) {
 	}
 }
 
-func TestCreateCodeAndToken(t *testing.T) {
-	h := New(Options{})
-	defer h.Close()
-	code, token, err := h.Create()
+// exists is Exists that fails the test on an error.
+func exists(t *testing.T, h *Hub, code string) bool {
+	t.Helper()
+	ok, err := h.Exists(context.Background(), code)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Exists: %v", err)
 	}
-	if !ValidCode(code) {
-		t.Errorf("code %q is not a valid code", code)
+	return ok
+}
+
+// authorized is Authorized that fails the test on an error.
+func authorized(t *testing.T, h *Hub, code, token string) bool {
+	t.Helper()
+	ok, err := h.Authorized(context.Background(), code, token)
+	if err != nil {
+		t.Fatalf("Authorized: %v", err)
 	}
-	if len(token) < 40 {
-		t.Errorf("token %q is too short", token)
+	return ok
+}
+
+// create is Create that fails the test on an error.
+func create(t *testing.T, h *Hub) (code, token string) {
+	t.Helper()
+	code, token, err := h.Create(context.Background())
+	if err != nil {
+		t.Fatalf("Create: %v", err)
 	}
-	if !h.Exists(code) || !h.Authorized(code, token) || h.Authorized(code, token+"x") {
-		t.Errorf("Exists/Authorized wrong for a new room")
-	}
+	return code, token
+}
+
+func TestCreateCodeAndToken(t *testing.T) {
+	eachStore(t, testCreateCodeAndToken)
 	for _, bad := range []string{"", "ABCD", "ABCDEF", "ABCD0", "abcde", "ABCDI"} {
 		if ValidCode(bad) {
 			t.Errorf("ValidCode(%q) = true", bad)
@@ -74,19 +96,40 @@ func TestCreateCodeAndToken(t *testing.T) {
 	}
 }
 
+func testCreateCodeAndToken(t *testing.T, s testStore) {
+	h := s.hub(t, Options{})
+	code, token := create(t, h)
+	if !ValidCode(code) {
+		t.Errorf("code %q is not a valid code", code)
+	}
+	if len(token) < 40 {
+		t.Errorf("token %q is too short", token)
+	}
+	if !exists(t, h, code) || !authorized(t, h, code, token) || authorized(t, h, code, token+"x") {
+		t.Errorf("Exists/Authorized wrong for a new room")
+	}
+	if exists(t, h, "ZZZZZ") || authorized(t, h, "ZZZZZ", token) {
+		t.Errorf("Exists/Authorized true for no room")
+	}
+}
+
 func TestFollowGetsLatestThenUpdates(t *testing.T) {
-	h := New(Options{})
-	defer h.Close()
-	code, token, _ := h.Create()
-	early, err := h.Follow(code)
+	eachStore(t, testFollowGetsLatestThenUpdates)
+}
+
+func testFollowGetsLatestThenUpdates(t *testing.T, s testStore) {
+	ctx := context.Background()
+	h := s.hub(t, Options{})
+	code, token := create(t, h)
+	early, err := h.Follow(ctx, code)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer early.Stop()
-	if err := h.Publish(code, token, State{Path: "/lessons/a"}); err != nil {
+	if err := h.Publish(ctx, code, token, State{Path: "/lessons/a"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Publish(code, token, State{Path: "/lessons/b", Demo: "cache-aside", Step: 2}); err != nil {
+	if err := h.Publish(ctx, code, token, State{Path: "/lessons/b", Demo: "cache-aside", Step: 2}); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"path":"/lessons/b","demo":"cache-aside","step":2}`
@@ -94,7 +137,7 @@ func TestFollowGetsLatestThenUpdates(t *testing.T) {
 	if got := receive(t, early); got != want {
 		t.Errorf("early follower got %s, want %s", got, want)
 	}
-	late, err := h.Follow(code)
+	late, err := h.Follow(ctx, code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +156,12 @@ func TestFollowGetsLatestThenUpdates(t *testing.T) {
 }
 
 func TestPublishRefusals(t *testing.T) {
-	h := New(Options{})
-	defer h.Close()
-	code, token, _ := h.Create()
+	eachStore(t, testPublishRefusals)
+}
+
+func testPublishRefusals(t *testing.T, s testStore) {
+	h := s.hub(t, Options{})
+	code, token := create(t, h)
 	tests := []struct {
 		name        string
 		code, token string
@@ -134,7 +180,7 @@ func TestPublishRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := h.Publish(tt.code, tt.token, tt.s); !errors.Is(err, tt.want) {
+			if err := h.Publish(context.Background(), tt.code, tt.token, tt.s); !errors.Is(err, tt.want) {
 				t.Errorf("Publish = %v, want %v", err, tt.want)
 			}
 		})
@@ -142,43 +188,50 @@ func TestPublishRefusals(t *testing.T) {
 }
 
 func TestLimitsAndExpiry(t *testing.T) {
-	c := &clock{t: time.Unix(1e9, 0)}
-	h := New(Options{MaxRooms: 2, MaxFollowers: 1, IdleTTL: time.Hour, Now: c.now})
-	defer h.Close()
-	a, _, _ := h.Create()
-	if _, _, err := h.Create(); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := h.Create(); !errors.Is(err, ErrFull) {
+	eachStore(t, testLimitsAndExpiry)
+}
+
+func testLimitsAndExpiry(t *testing.T, s testStore) {
+	ctx := context.Background()
+	h := s.hub(t, Options{MaxRooms: 2, MaxFollowers: 1, IdleTTL: s.idle})
+	a, _ := create(t, h)
+	create(t, h)
+	if _, _, err := h.Create(ctx); !errors.Is(err, ErrFull) {
 		t.Errorf("third Create = %v, want ErrFull", err)
 	}
-	f, err := h.Follow(a)
+	f, err := h.Follow(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Follow(a); !errors.Is(err, ErrCrowded) {
+	defer f.Stop()
+	if _, err := h.Follow(ctx, a); !errors.Is(err, ErrCrowded) {
 		t.Errorf("second Follow = %v, want ErrCrowded", err)
 	}
-	if _, err := h.Follow("ZZZZZ"); !errors.Is(err, ErrNotFound) {
+	if _, err := h.Follow(ctx, "ZZZZZ"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Follow unknown = %v, want ErrNotFound", err)
 	}
-	c.add(time.Hour)
-	if h.Exists(a) {
-		t.Error("room exists after an idle hour")
+	s.elapse(s.idle)
+	if exists(t, h, a) {
+		t.Errorf("room exists after %v idle", s.idle)
 	}
 	closed(t, f)
 	if n := h.Len(); n != 0 {
 		t.Errorf("Len after expiry = %d, want 0", n)
 	}
-	if _, _, err := h.Create(); err != nil {
+	if _, _, err := h.Create(ctx); err != nil {
 		t.Errorf("Create after expiry: %v", err)
 	}
 }
 
 func TestCloseEndsFollowers(t *testing.T) {
-	h := New(Options{})
-	code, _, _ := h.Create()
-	f, err := h.Follow(code)
+	eachStore(t, testCloseEndsFollowers)
+}
+
+func testCloseEndsFollowers(t *testing.T, s testStore) {
+	ctx := context.Background()
+	h := s.hub(t, Options{})
+	code, token := create(t, h)
+	f, err := h.Follow(ctx, code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,31 +239,41 @@ func TestCloseEndsFollowers(t *testing.T) {
 	h.Close()
 	closed(t, f)
 	f.Stop()
-	if _, err := h.Follow(code); !errors.Is(err, ErrClosed) {
+	if _, err := h.Follow(ctx, code); !errors.Is(err, ErrClosed) {
 		t.Errorf("Follow after Close = %v, want ErrClosed", err)
 	}
-	if _, _, err := h.Create(); !errors.Is(err, ErrClosed) {
+	if err := h.Publish(ctx, code, token, State{Path: "/"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Publish after Close = %v, want ErrClosed", err)
+	}
+	if _, _, err := h.Create(ctx); !errors.Is(err, ErrClosed) {
 		t.Errorf("Create after Close = %v, want ErrClosed", err)
 	}
 }
 
 func TestConcurrentPublishAndFollow(t *testing.T) {
-	h := New(Options{})
-	defer h.Close()
-	code, token, _ := h.Create()
+	eachStore(t, testConcurrentPublishAndFollow)
+}
+
+func testConcurrentPublishAndFollow(t *testing.T, s testStore) {
+	ctx := context.Background()
+	h := s.hub(t, Options{})
+	code, token := create(t, h)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, err := h.Follow(code)
+			f, err := h.Follow(ctx, code)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			defer f.Stop()
 			for range 50 {
-				_ = h.Publish(code, token, State{Path: "/", Step: i})
+				if err := h.Publish(ctx, code, token, State{Path: "/", Step: i}); err != nil {
+					t.Error(err)
+					return
+				}
 				select {
 				case <-f.C:
 				default:

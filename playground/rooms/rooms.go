@@ -3,9 +3,17 @@
 // its code and receive the teacher's latest state (the page on screen, the
 // demo and the step of its trace) at once and then every change.
 //
-// A Hub keeps its rooms in memory, bounded in number, followers and state
-// size; a room expires after a period without use. It starts no
-// goroutines: expiry happens lazily when rooms are created or looked up.
+// A Hub fans each room's states out to the followers it serves, bounded
+// in rooms, followers and state size; a room expires after a period
+// without use. Where a room's record (its token hash and latest state)
+// lives, and how a publish reaches the followers, is the Hub's store: by
+// default this process's memory, so one instance works with nothing else;
+// with Options.Shared, a Redis that several instances share, so a class
+// spread over instances behind a load balancer follows one teacher.
+//
+// In memory the Hub starts no goroutines: expiry happens lazily when rooms
+// are created or looked up. On Redis a room expires with its key, and one
+// goroutine reads the instance's single subscription connection.
 package rooms
 
 import (
@@ -32,6 +40,9 @@ var (
 	ErrBadState = errors.New("rooms: bad state")
 	// ErrClosed: the hub was closed.
 	ErrClosed = errors.New("rooms: closed")
+	// ErrUnavailable: the shared store did not answer; trying again later
+	// may work. It wraps the store's own error.
+	ErrUnavailable = errors.New("rooms: the room store is unavailable")
 )
 
 // Alphabet is the letters a code is made of: no 0/O, 1/I/L, so a code
@@ -43,14 +54,24 @@ const CodeLen = 5
 
 // Options configures a Hub. Zero values mean the documented default.
 type Options struct {
-	// MaxRooms caps the open rooms. Default 200.
+	// MaxRooms caps the open rooms this instance holds: the ones it
+	// created and the ones it has followers of. Default 200.
 	MaxRooms int
-	// MaxFollowers caps the followers of one room. Default 400.
+	// MaxFollowers caps the followers of one room on this instance: with
+	// Shared, each instance takes up to MaxFollowers of its own, because
+	// each one's followers cost that instance's memory and connections.
+	// Default 400.
 	MaxFollowers int
 	// IdleTTL is how long a room lives without being created, published
-	// to or followed. Default 3h.
+	// to or followed. Default 3h. With Shared it is the TTL of the room's
+	// key, at most cache.MaxSharedTTL.
 	IdleTTL time.Duration
-	// Now is the clock. Default time.Now.
+	// Shared, when set, keeps the rooms in a Redis that instances share
+	// (see Shared); nil keeps them in this process's memory.
+	Shared Shared
+	// Now is the clock of the in-memory store and of this instance's
+	// count of rooms; on Redis, keys expire on the server's clock.
+	// Default time.Now.
 	Now func() time.Time
 	// Rand is the source of codes and tokens. Default crypto/rand.
 	Rand io.Reader
