@@ -83,7 +83,8 @@ func (s *Server) runServerMetrics(ctx context.Context, _ demoInput) (demoOutput,
 		HeadlineNote: fmt.Sprintf("answered in %s since the start · %d in flight, yours among them",
 			uptime(time.Since(s.ops.started)), req.InFlight),
 		Note: "A Prometheus server fetches text like this every 15 s from a /metrics endpoint and keeps the history. " +
-			"Grafana draws it; an alert fires when, say, 5xx answers pass 1% for 5 minutes.",
+			"Grafana draws it; an alert fires when, say, 5xx answers pass 1% for 5 minutes. " +
+			"This server's /metrics also counts requests and their latency by route, cache hits and misses, and failed third-party calls.",
 	}
 	for _, m := range ms {
 		if m.fam.Name != "" {
@@ -120,7 +121,7 @@ func opsMetrics(r metricsRun, started time.Time) []opsMetric {
 	ms := []opsMetric{
 		{label: "Requests answered", value: miles(int64(r.Requests.Total)), note: note, fam: byClass},
 		{label: "Requests in flight", value: fmt.Sprint(r.Requests.InFlight), note: "Being answered right now.",
-			fam: gauge("engineroom_http_requests_in_flight", "Requests being answered now.", float64(r.Requests.InFlight))},
+			fam: gauge(seriesInFlight.name, seriesInFlight.help, float64(r.Requests.InFlight))},
 		{label: "Goroutines", value: fmt.Sprint(r.Runtime.Goroutines), note: "A steady climb means something is never let go.",
 			fam: gauge("go_goroutines", "Goroutines that exist now.", float64(r.Runtime.Goroutines))},
 		{label: "Go heap in use", value: formatBytes(int64(r.Runtime.HeapInUse)),
@@ -140,11 +141,11 @@ func opsMetrics(r metricsRun, started time.Time) []opsMetric {
 		opsMetric{label: "GOMAXPROCS", value: fmt.Sprint(r.Runtime.GOMAXPROCS),
 			fam: gauge("go_sched_gomaxprocs_threads", "Threads that may run Go code at once.", float64(r.Runtime.GOMAXPROCS))},
 		opsMetric{label: "Visitor databases open", value: fmt.Sprint(r.Sandboxes), note: "One per visitor who ran SQL lately.",
-			fam: gauge("engineroom_sandboxes", "SQL sandboxes open now.", float64(r.Sandboxes))},
+			fam: gauge(seriesSandboxes.name, seriesSandboxes.help, float64(r.Sandboxes))},
 		opsMetric{label: "Visitor databases created", value: miles(int64(r.Created)),
-			fam: counter("engineroom_sandboxes_created_total", "SQL sandboxes created, resets included.", float64(r.Created))},
+			fam: counter(seriesCreated.name, seriesCreated.help, float64(r.Created))},
 		opsMetric{label: "SQLite memory", value: formatBytes(r.SQLiteMem),
-			fam: gauge("engineroom_sqlite_memory_bytes", "Bytes SQLite has allocated, all databases together.", float64(r.SQLiteMem))},
+			fam: gauge(seriesSQLiteMem.name, seriesSQLiteMem.help, float64(r.SQLiteMem))},
 		opsMetric{label: "Traces kept", value: miles(int64(r.Traces)), note: formatBytes(int64(r.TraceBytes)) + " for the back end panes.",
 			fam: gauge("engineroom_traces_stored", "Traces kept in memory.", float64(r.Traces))},
 		opsMetric{label: "Log records kept", value: fmt.Sprint(r.LogRecords),
@@ -152,7 +153,7 @@ func opsMetrics(r metricsRun, started time.Time) []opsMetric {
 	)
 	if r.JobsWaiting != nil {
 		ms = append(ms, opsMetric{label: "Jobs waiting", value: fmt.Sprint(*r.JobsWaiting), note: "Queue depth: growing means the workers cannot keep up.",
-			fam: gauge("engineroom_jobs_waiting", "Jobs waiting in the queue.", float64(*r.JobsWaiting))})
+			fam: gauge(seriesJobs.name, seriesJobs.help, float64(*r.JobsWaiting))})
 	} else {
 		ms = append(ms, opsMetric{label: "Jobs waiting", value: "—", note: "The job queue has not opened its database yet: nothing was ever queued."})
 	}

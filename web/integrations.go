@@ -60,11 +60,13 @@ func (s *Server) startThirdParty(ctx context.Context, handler http.Handler) (tp 
 	if err != nil {
 		return tp, fmt.Errorf("web: %w", err)
 	}
+	tracer := s.traces.Tracer("github.com/engineroom/engineroom/playground/integrations")
 	tp.app = integrations.New(integrations.Options{
 		GatewayURL:      tp.services.Gateway.URL(),
 		MailerURL:       tp.services.Mailer.URL(),
 		ReservationsURL: tp.services.Reservations.URL(),
-		Tracer:          s.traces.Tracer("github.com/engineroom/engineroom/playground/integrations"),
+		Client:          s.metrics.outboundClient(tracer),
+		Tracer:          tracer,
 		WebhookSecret:   tp.services.Gateway.WebhookSecret(),
 	})
 	path := s.cfg.StateDB

@@ -76,20 +76,20 @@ func newOps(log *slog.Logger) (*opsState, *slog.Logger) {
 }
 
 // countRequests counts every request while it is in flight and, when
-// answered, by status class, for the metrics lesson.
+// answered, by status class for the metrics lesson and by route, method
+// and status for /metrics.
 func (s *Server) countRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s.ops.requests.Begin()
-		answered := false
+		start := time.Now()
+		// Until next returns, a panic on its way to Recover: it answers 500.
+		status := http.StatusInternalServerError
 		defer func() {
-			// A panic on its way to Recover: it answers 500.
-			if !answered {
-				s.ops.requests.End(http.StatusInternalServerError)
-			}
+			s.ops.requests.End(status)
+			s.metrics.observe(c, status, time.Since(start))
 		}()
 		err := next(c)
-		answered = true
-		s.ops.requests.End(c.Response().Status)
+		status = c.Response().Status
 		return err
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -128,10 +127,7 @@ func (s *Server) checkStateDB(ctx context.Context) (string, error) {
 // jobsWaiting counts the jobs waiting to run in the state database, with
 // a span of its own; created is false when the file does not exist yet.
 func (s *Server) jobsWaiting(ctx context.Context) (n int, created bool, err error) {
-	path := s.cfg.StateDB
-	if path == "" && s.third != nil {
-		path = filepath.Join(s.third.tempDir, "state.db")
-	}
+	path := s.stateDBPath()
 	_, span := s.tracer.Start(ctx, "state database: count waiting jobs", trace.WithAttributes(
 		kindAttr(ertrace.KindInternal),
 		attribute.String("db.system.name", "sqlite"),

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.showHealth)
 	e.GET("/readyz", s.showReadiness)
+	e.GET("/metrics", s.showMetrics)
 	e.GET("/static/:file", s.showAsset)
 	// The payment gateway's webhooks: signed, so no cookie and no CSRF token.
 	e.POST("/webhooks/payments", s.receivePaymentWebhook)

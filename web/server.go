@@ -87,6 +87,7 @@ type Server struct {
 	auth    *auth.App
 	ops     *opsState
 	rooms   *roomService
+	metrics *serverMetrics
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -156,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		rooms: newRoomService(cfg.RedisURL, kv),
 	}
 	s.ops, s.log = newOps(cfg.Logger)
+	s.metrics = s.newMetrics()
 	s.demos = s.newDemoRegistry()
 	if err := s.checkLessonDemos(); err != nil {
 		return nil, err

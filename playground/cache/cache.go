@@ -116,6 +116,8 @@ type Cache struct {
 	seed  maphash.Seed
 	stamp atomic.Int64 // last LRU stamp handed out, Unix µs
 
+	lookups lookups // Space.Get's hits and misses, for Lookups
+
 	closeOnce sync.Once
 	closeErr  error
 	closed    atomic.Bool

@@ -82,12 +82,14 @@ func (s *Space) Get(ctx context.Context, key string) (value []byte, hit bool, er
 	value, err = get.Bytes()
 	switch {
 	case errors.Is(err, redis.Nil):
+		s.c.lookups.misses.Add(1)
 		return nil, false, nil
 	case err != nil:
 		return nil, false, s.c.serverError("getting a key", err)
 	case touch.Err() != nil:
 		return nil, false, s.c.serverError("updating the LRU index", touch.Err())
 	}
+	s.c.lookups.hits.Add(1)
 	return value, true, nil
 }
 

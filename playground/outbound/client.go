@@ -48,6 +48,12 @@ type Options struct {
 	// Rand returns a number in [0, 1) for the backoff's jitter; it must be
 	// safe for concurrent use. Default math/rand/v2's Float64.
 	Rand func() float64
+	// OnFailure, when set, is told of every failed call Do returns, once
+	// per call (not per attempt), so a metrics counter can follow
+	// failures by Service and Kind without reading spans. It runs on the
+	// caller's goroutine before Do returns: it must be quick and safe for
+	// concurrent use. Invalid calls (nothing sent) are not failures.
+	OnFailure func(*Error)
 }
 
 // Limits of the Client's own transport.

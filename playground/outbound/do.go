@@ -57,6 +57,9 @@ func (c *Client) Do(ctx context.Context, call Call) (*Reply, error) {
 		span.SetAttributes(attribute.String("outbound.breaker.retry_at", after.RetryAt.UTC().Format(time.RFC3339Nano)))
 	}
 	span.SetStatus(codes.Error, fail.Error())
+	if c.opts.OnFailure != nil {
+		c.opts.OnFailure(fail)
+	}
 	return nil, fail
 }
 

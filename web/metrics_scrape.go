@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/engineroom/engineroom/playground/jobs"
+)
+
+// metricSeries names a series /metrics exposes that the lesson panel
+// shows too: one name and one help text for both.
+type metricSeries struct{ name, help string }
+
+func (m metricSeries) desc() *prometheus.Desc { return prometheus.NewDesc(m.name, m.help, nil, nil) }
+
+// The series read from the engines when /metrics is scraped.
+var (
+	seriesInFlight    = metricSeries{"engineroom_http_requests_in_flight", "Requests being answered now."}
+	seriesSandboxes   = metricSeries{"engineroom_sandboxes", "SQL sandboxes open now."}
+	seriesCreated     = metricSeries{"engineroom_sandboxes_created_total", "SQL sandboxes created, resets included."}
+	seriesSQLiteMem   = metricSeries{"engineroom_sqlite_memory_bytes", "Bytes SQLite has allocated, all databases together."}
+	seriesJobs        = metricSeries{"engineroom_jobs_waiting", "Jobs waiting in the queue."}
+	seriesCacheHits   = metricSeries{"engineroom_cache_hits_total", "Cache lookups that found their key. Hit ratio: rate(engineroom_cache_hits_total[5m]) / (rate(engineroom_cache_hits_total[5m]) + rate(engineroom_cache_misses_total[5m]))."}
+	seriesCacheMisses = metricSeries{"engineroom_cache_misses_total", "Cache lookups that did not find their key; engineroom_cache_hits_total says how to compute the hit ratio."}
+)
+
+// jobsScrapeTimeout bounds the count of waiting jobs, so a locked state
+// database cannot hold a scrape for longer than Prometheus waits.
+const jobsScrapeTimeout = time.Second
+
+// scraped reads the engines' own counters and gauges when /metrics is
+// scraped, so a request pays nothing for them. It never starts the job
+// queue: it counts the waiting jobs in the state database, which does
+// not exist (0 jobs, one stat call) until the queue is first used.
+type scraped struct {
+	s                                                   *Server
+	inFlight, sandboxes, created, sqliteMem, hits, miss *prometheus.Desc
+	jobs                                                *prometheus.Desc
+}
+
+func newScraped(s *Server) *scraped {
+	return &scraped{
+		s: s, inFlight: seriesInFlight.desc(), sandboxes: seriesSandboxes.desc(), created: seriesCreated.desc(),
+		sqliteMem: seriesSQLiteMem.desc(), hits: seriesCacheHits.desc(), miss: seriesCacheMisses.desc(), jobs: seriesJobs.desc(),
+	}
+}
+
+// Describe sends the description of every series Collect may send.
+func (sc *scraped) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{sc.inFlight, sc.sandboxes, sc.created, sc.sqliteMem, sc.hits, sc.miss, sc.jobs} {
+		ch <- d
+	}
+}
+
+// Collect reads the numbers now.
+func (sc *scraped) Collect(ch chan<- prometheus.Metric) {
+	s := sc.s
+	send := func(d *prometheus.Desc, t prometheus.ValueType, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, t, v)
+	}
+	send(sc.inFlight, prometheus.GaugeValue, float64(s.ops.requests.InFlight()))
+	sb := s.sql.Stats()
+	send(sc.sandboxes, prometheus.GaugeValue, float64(sb.Sandboxes))
+	send(sc.created, prometheus.CounterValue, float64(sb.Created))
+	send(sc.sqliteMem, prometheus.GaugeValue, float64(sb.SQLiteMemory))
+	l := s.cache.Lookups()
+	send(sc.hits, prometheus.CounterValue, float64(l.Hits))
+	send(sc.miss, prometheus.CounterValue, float64(l.Misses))
+
+	ctx, cancel := context.WithTimeout(context.Background(), jobsScrapeTimeout)
+	defer cancel()
+	n, err := jobs.Pending(ctx, s.stateDBPath())
+	if err != nil {
+		// Left out rather than sent as 0: an alert on the queue's depth
+		// must not take an unreadable queue for an empty one.
+		s.log.LogAttrs(ctx, slog.LevelWarn, "metrics: counting the waiting jobs", slog.String("err", err.Error()))
+		return
+	}
+	send(sc.jobs, prometheus.GaugeValue, float64(n))
+}
