@@ -20,6 +20,8 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"gopkg.in/yaml.v3"
+
+	"github.com/engineroom/engineroom/playground/trace"
 )
 
 // Lessons holds the lesson sources compiled into the binary.
@@ -35,8 +37,11 @@ type Lesson struct {
 	Summary string
 	Section string
 	Demos   []string
-	Blocks  []Block
-	Words   int
+	// Introduces lists the span concepts (trace.Concept ids) this lesson
+	// is the home of: the back end pane links each such span here.
+	Introduces []string
+	Blocks     []Block
+	Words      int
 }
 
 // Block is a piece of a lesson body: rendered HTML, the place for the
@@ -60,6 +65,7 @@ type Library struct {
 	Sections []Section
 	lessons  []*Lesson
 	bySlug   map[string]*Lesson
+	homes    map[string]*Lesson // concept id -> the lesson that introduces it
 }
 
 type frontMatter struct {
@@ -68,6 +74,8 @@ type frontMatter struct {
 	Summary string   `yaml:"summary"`
 	Section string   `yaml:"section"`
 	Demos   []string `yaml:"demos"`
+	// Introduces names span concepts by id, e.g. [sql-read, sql-write].
+	Introduces []string `yaml:"introduces"`
 }
 
 var fileName = regexp.MustCompile(`^(\d{3})-([a-z0-9-]+)\.md$`)
@@ -91,7 +99,7 @@ func Load(fsys fs.FS) (*Library, error) {
 		return nil, fmt.Errorf("content: listing lessons: %w", err)
 	}
 	slices.Sort(names)
-	lib := &Library{bySlug: make(map[string]*Lesson)}
+	lib := &Library{bySlug: make(map[string]*Lesson), homes: make(map[string]*Lesson)}
 	md := newMarkdown()
 	for _, name := range names {
 		l, err := loadLesson(fsys, name, md)
@@ -103,6 +111,12 @@ func Load(fsys fs.FS) (*Library, error) {
 		}
 		lib.bySlug[l.Slug] = l
 		lib.lessons = append(lib.lessons, l)
+		for _, id := range l.Introduces {
+			if other, dup := lib.homes[id]; dup {
+				return nil, fmt.Errorf("content: %s: concept %q is already introduced by lesson %q: a concept has one home", name, id, other.Slug)
+			}
+			lib.homes[id] = l
+		}
 	}
 	for _, s := range sections {
 		sec := Section{Name: s.Name, Blurb: s.Blurb}
@@ -131,6 +145,13 @@ func Load(fsys fs.FS) (*Library, error) {
 // Lesson returns the lesson with the given slug.
 func (lib *Library) Lesson(slug string) (*Lesson, bool) {
 	l, ok := lib.bySlug[slug]
+	return l, ok
+}
+
+// Home returns the lesson that introduces the span concept with the given
+// id, the one the back end pane links that concept's spans to.
+func (lib *Library) Home(conceptID string) (*Lesson, bool) {
+	l, ok := lib.homes[conceptID]
 	return l, ok
 }
 
@@ -190,8 +211,13 @@ func loadLesson(fsys fs.FS, name string, md goldmark.Markdown) (*Lesson, error) 
 	num, _ := strconv.Atoi(m[1])
 	l := &Lesson{
 		Number: num, Slug: m[2], Title: meta.Title, Summary: meta.Summary,
-		Section: meta.Section, Demos: meta.Demos,
+		Section: meta.Section, Demos: meta.Demos, Introduces: meta.Introduces,
 		Words: len(strings.Fields(string(body))),
+	}
+	for _, id := range l.Introduces {
+		if _, ok := trace.ConceptByID(id); !ok {
+			return nil, fmt.Errorf("content: %s: introduces %q, which is not a span concept (see playground/trace/concepts.go)", name, id)
+		}
 	}
 	if meta.Slug != "" && meta.Slug != l.Slug {
 		return nil, fmt.Errorf("content: %s: front matter slug %q does not match the file name", name, meta.Slug)

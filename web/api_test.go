@@ -47,6 +47,7 @@ type apiSpan struct {
 	ParentID   string            `json:"parent_id"`
 	Name       string            `json:"name"`
 	Kind       string            `json:"kind"`
+	Concept    string            `json:"concept"`
 	StartMS    *float64          `json:"start_ms"`
 	DurationMS *float64          `json:"duration_ms"`
 	Attributes map[string]string `json:"attributes"`

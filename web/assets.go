@@ -35,7 +35,7 @@ type asset struct {
 	etag  string
 }
 
-var assetNames = []string{"app.css", "app.js", "favicon.svg", "present.js", "rooms.js", "theme.js"}
+var assetNames = []string{"app.css", "app.js", "favicon.svg", "present.js", "rooms.js", "theme.js", "visited.js"}
 
 func newAssets(static fs.FS, code *highlighter) (*assets, error) {
 	a := &assets{files: make(map[string]asset)}

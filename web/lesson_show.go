@@ -23,6 +23,7 @@ func (s *Server) pageMeta(csrf, title string) view.Page {
 		Theme:     s.assets.URL("theme.js"),
 		Present:   s.assets.URL("present.js"),
 		Rooms:     s.assets.URL("rooms.js"),
+		Visited:   s.assets.URL("visited.js"),
 	}
 }
 
@@ -50,7 +51,7 @@ func (s *Server) homeView(csrf string) templ.Component {
 }
 
 func lessonLink(l *content.Lesson) view.LessonLink {
-	return view.LessonLink{Num: fmt.Sprintf("%02d", l.Number), Href: "/lessons/" + l.Slug, Title: l.Title, Summary: l.Summary}
+	return view.LessonLink{Num: fmt.Sprintf("%02d", l.Number), Slug: l.Slug, Href: "/lessons/" + l.Slug, Title: l.Title, Summary: l.Summary}
 }
 
 // showLesson renders a lesson with its demo panels ready to run.
@@ -70,6 +71,7 @@ func (s *Server) lessonView(csrf, slug string, results map[string]templ.Componen
 	l, _ := s.lessons.Lesson(slug)
 	vm := view.Lesson{Page: s.pageMeta(csrf, l.Title), Section: l.Section, Title: l.Title, Summary: l.Summary, JoinHref: "/join?path=/lessons/" + slug}
 	vm.Description = l.Summary
+	vm.Concepts = lessonConcepts(l)
 	for _, b := range l.Blocks {
 		if b.Map {
 			m := s.curriculumMap(slug)

@@ -87,6 +87,9 @@ func (s *Server) waterfallView(t ertrace.Trace) view.Waterfall {
 		if row.KindLabel == "" {
 			row.KindLabel = r.Kind
 		}
+		if link, ok := s.conceptLink(r.Concept); ok {
+			row.Concept = &link
+		}
 		for j, a := range r.Attrs {
 			row.Attrs[j] = view.Attr{Key: a.Key, Value: a.Value}
 		}

@@ -17,8 +17,11 @@ type Waterfall struct {
 // Row is one span drawn as a bar: indented by depth, placed by offset and
 // width as percentages of the whole trace.
 type Row struct {
-	Depth     int
-	Kind      string
+	Depth int
+	Kind  string
+	// Concept is the id of what the span shows (see Classify); empty for
+	// a kind this package does not know.
+	Concept   string
 	Name      string
 	Offset    time.Duration
 	Duration  time.Duration
@@ -92,9 +95,11 @@ func BuildWaterfall(t Trace, now time.Time) Waterfall {
 }
 
 func newRow(s Span, depth int, start time.Time, total time.Duration, now time.Time) Row {
+	c, _ := Classify(s)
 	r := Row{
 		Depth:     min(depth, MaxDepth),
 		Kind:      s.Kind,
+		Concept:   c.ID,
 		Name:      s.Name,
 		Offset:    s.Start.Sub(start),
 		Duration:  s.Duration(now),
@@ -141,6 +146,7 @@ type JSONSpan struct {
 	ParentID   string            `json:"parent_id,omitempty"`
 	Name       string            `json:"name"`
 	Kind       string            `json:"kind"`
+	Concept    string            `json:"concept,omitempty"`
 	StartMS    float64           `json:"start_ms"`
 	DurationMS float64           `json:"duration_ms"`
 	Attributes map[string]string `json:"attributes"`
@@ -158,11 +164,13 @@ func ToJSON(t Trace, now time.Time) JSON {
 		}
 	}
 	for _, s := range t.Spans {
+		c, _ := Classify(s)
 		js := JSONSpan{
 			SpanID:     s.SpanID,
 			ParentID:   s.ParentID,
 			Name:       s.Name,
 			Kind:       s.Kind,
+			Concept:    c.ID,
 			StartMS:    ms(s.Start.Sub(start)),
 			DurationMS: ms(s.Duration(now)),
 			Attributes: make(map[string]string, len(s.Attrs)),

@@ -34,7 +34,7 @@ func TestBuildWaterfall(t *testing.T) {
 		chain[i] = sp(fmt.Sprintf("s%02d", i), parent, fmt.Sprintf("level %d", i), float64(i), 100-2*float64(i))
 	}
 	row := func(depth int, name string, off, dur, offPct, widthPct float64) Row {
-		return Row{Depth: depth, Kind: KindInternal, Name: name, Offset: ms64(off), Duration: ms64(dur), OffsetPct: offPct, WidthPct: widthPct}
+		return Row{Depth: depth, Kind: KindInternal, Concept: "app-step", Name: name, Offset: ms64(off), Duration: ms64(dur), OffsetPct: offPct, WidthPct: widthPct}
 	}
 	tests := []struct {
 		name      string
@@ -139,19 +139,19 @@ func TestBuildWaterfall(t *testing.T) {
 			now:       t0,
 			wantTotal: ms64(10),
 			wantRows: []Row{
-				with(row(0, "POST /x", 0, 10, 0, 100), func(r *Row) { r.Kind = KindServer }),
+				with(row(0, "POST /x", 0, 10, 0, 100), func(r *Row) { r.Kind, r.Concept = KindServer, "server-request" }),
 				with(row(1, "SELECT", 1, 2, 10, 20), func(r *Row) {
-					r.Kind = KindSQL
+					r.Kind, r.Concept = KindSQL, "sql-read"
 					r.Attrs = []Attr{{"db.query.text", "SELECT 1"}, {"http.response.body", "{}"}}
 					r.Detail = Detail{Lang: "sql", Code: "SELECT 1"}
 				}),
 				with(row(1, "pay", 3, 2, 30, 20), func(r *Row) {
-					r.Kind, r.Error, r.StatusMsg = KindHTTP, true, "502 from the gateway"
+					r.Kind, r.Concept, r.Error, r.StatusMsg = KindHTTP, "http-api", true, "502 from the gateway"
 					r.Attrs = []Attr{{"db.query.text", ""}, {"http.request.body", `{"a":1}`}}
 					r.Detail = Detail{Lang: "json", Code: `{"a":1}`}
 				}),
 				with(row(1, "GET", 5, 1, 50, 10), func(r *Row) {
-					r.Kind = KindCache
+					r.Kind, r.Concept = KindCache, "cache-command"
 					r.Attrs = []Attr{{"db.operation.command", "GET user:1"}}
 					r.Detail = Detail{Lang: "", Code: "GET user:1"} // cache commands are shown plain
 				}),
@@ -230,9 +230,9 @@ func TestToJSON(t *testing.T) {
 			}},
 			now: t0.Add(ms64(10)),
 			wantJSON: `{"trace_id":"def","spans":[` +
-				`{"span_id":"bbbb","parent_id":"aaaa","name":"child","kind":"sql","start_ms":1.5,"duration_ms":2.25,"attributes":{"db.query.text":"SELECT 1","db.system":"sqlite"},"status":"ok"},` +
-				`{"span_id":"aaaa","name":"root","kind":"server","start_ms":0,"duration_ms":10,"attributes":{},"status":"ok","open":true},` +
-				`{"span_id":"cccc","parent_id":"aaaa","name":"failed","kind":"internal","start_ms":4,"duration_ms":0,"attributes":{},"status":"error"}]}`,
+				`{"span_id":"bbbb","parent_id":"aaaa","name":"child","kind":"sql","concept":"sql-read","start_ms":1.5,"duration_ms":2.25,"attributes":{"db.query.text":"SELECT 1","db.system":"sqlite"},"status":"ok"},` +
+				`{"span_id":"aaaa","name":"root","kind":"server","concept":"server-request","start_ms":0,"duration_ms":10,"attributes":{},"status":"ok","open":true},` +
+				`{"span_id":"cccc","parent_id":"aaaa","name":"failed","kind":"internal","concept":"app-step","start_ms":4,"duration_ms":0,"attributes":{},"status":"error"}]}`,
 		},
 	}
 	for _, tt := range tests {

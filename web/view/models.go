@@ -22,6 +22,9 @@ type Page struct {
 	Present string
 	// Rooms is the URL of the script that presents or follows a room.
 	Rooms string
+	// Visited is the URL of the script that remembers the lessons this
+	// browser opened and marks them on the curriculum.
+	Visited string
 }
 
 // Home is the curriculum page; Start is its first lesson.
@@ -40,7 +43,9 @@ type HomeSection struct {
 
 // LessonLink points at a lesson.
 type LessonLink struct {
-	Num     string
+	Num string
+	// Slug names the lesson to the script that marks visited lessons.
+	Slug    string
 	Href    string
 	Title   string
 	Summary string
@@ -56,6 +61,8 @@ type Lesson struct {
 	// for a class to open.
 	JoinHref string
 	Blocks   []LessonBlock
+	// Concepts are the span concepts this lesson introduces.
+	Concepts []ConceptLink
 	Prev     *LessonLink
 	Next     *LessonLink
 }
@@ -157,6 +164,9 @@ type SpanRow struct {
 	Depth     int
 	Kind      string
 	KindLabel string
+	// Concept links the span's kind label to the lesson that explains
+	// what it shows; nil draws the label without a link.
+	Concept   *ConceptLink
 	Name      string
 	X         string
 	W         string
