@@ -3,6 +3,7 @@ package web_test
 import (
 	"compress/gzip"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -189,3 +190,25 @@ func TestMetricsPerServer(t *testing.T) {
 
 func atLeast(n float64) func(float64) bool { return func(v float64) bool { return v >= n } }
 func equal(n float64) func(float64) bool   { return func(v float64) bool { return v == n } }
+
+// TestProbesAreNotLogged: health checks and metric scrapes come every few
+// seconds; the request log keeps to what visitors asked for.
+func TestProbesAreNotLogged(t *testing.T) {
+	var out logBuffer
+	srv := newServer(t, web.Config{Logger: slog.New(slog.NewJSONHandler(&out, nil))})
+	c := newClient(t, srv)
+	for _, path := range []string{"/healthz", "/metrics", lessonPath} {
+		if r := c.get(path, nil); r.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d", path, r.StatusCode)
+		}
+	}
+	log := out.String()
+	if !strings.Contains(log, `"path":"`+lessonPath+`"`) {
+		t.Errorf("the lesson's request is not in the log:\n%s", log)
+	}
+	for _, probe := range []string{"/healthz", "/metrics"} {
+		if strings.Contains(log, `"path":"`+probe+`"`) {
+			t.Errorf("%s is in the request log:\n%s", probe, log)
+		}
+	}
+}

@@ -58,7 +58,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			span.SetStatus(codes.Error, http.StatusText(status))
 		}
 		span.End()
-		if c.Path() != "/healthz" {
+		// Probes and scrapes come every few seconds and say nothing about
+		// visitors: they would drown the log.
+		if p := c.Path(); p != "/healthz" && p != "/metrics" {
 			s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
 				slog.String("id", res.Header().Get(echo.HeaderXRequestID)),
 				slog.String("method", req.Method),
