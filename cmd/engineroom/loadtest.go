@@ -21,6 +21,10 @@ type loadOptions struct {
 	url      string // base URL of a running server; empty starts one
 	pid      int    // that server's process, to read its memory and CPU
 	lesson   string // slug of the lesson page students join on
+	// attackers join beside the students and send hostile SQL every
+	// attackEvery (see loadtest_attack.go).
+	attackers   int
+	attackEvery time.Duration
 }
 
 // Bounds of a class: a run always ends by itself.
@@ -48,6 +52,8 @@ func parseLoadOptions(args []string, stderr io.Writer) (loadOptions, error) {
 	fs.StringVar(&o.url, "url", "", "base URL of a running server (default: start this binary on a free loopback port)")
 	fs.IntVar(&o.pid, "pid", 0, "process id of the server at -url, to read its memory and CPU from /proc")
 	fs.StringVar(&o.lesson, "lesson", "sql-basics", "lesson page the students open first")
+	fs.IntVar(&o.attackers, "attackers", 0, fmt.Sprintf("hostile visitors beside the class, each sending the SQL panel abusive statements (at most %d)", maxAttackers))
+	fs.DurationVar(&o.attackEvery, "attack-every", defaultAttackEvery, "time between one attacker's statements")
 	if err := fs.Parse(args); err != nil {
 		return loadOptions{}, fmt.Errorf("loadtest: reading flags: %w", err)
 	}
@@ -61,6 +67,10 @@ func parseLoadOptions(args []string, stderr io.Writer) (loadOptions, error) {
 		return loadOptions{}, fmt.Errorf("loadtest: -every %s: must be between %s and %s", o.every, minEvery, maxEvery)
 	case o.duration <= 0 || o.duration > maxDuration:
 		return loadOptions{}, fmt.Errorf("loadtest: -duration %s: must be more than 0 and at most %s", o.duration, maxDuration)
+	case o.attackers < 0 || o.attackers > maxAttackers:
+		return loadOptions{}, fmt.Errorf("loadtest: -attackers %d: must be between 0 and %d", o.attackers, maxAttackers)
+	case o.attackEvery < minEvery || o.attackEvery > maxEvery:
+		return loadOptions{}, fmt.Errorf("loadtest: -attack-every %s: must be between %s and %s", o.attackEvery, minEvery, maxEvery)
 	case o.pid < 0:
 		return loadOptions{}, fmt.Errorf("loadtest: -pid %d: must be a process id", o.pid)
 	case o.pid != 0 && o.url == "":
@@ -105,8 +115,12 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 			about = target + " (no -pid: its memory and CPU are not measured)"
 		}
 	}
-	fmt.Fprintf(stdout, "engineroom loadtest: %d students on one address, one action each every %s for %s, joining on /lessons/%s\nserver: %s\n",
-		opts.students, opts.every, opts.duration, opts.lesson, about)
+	fmt.Fprintf(stdout, "engineroom loadtest: %d students on one address, one action each every %s for %s, joining on /lessons/%s\n",
+		opts.students, opts.every, opts.duration, opts.lesson)
+	if opts.attackers > 0 {
+		fmt.Fprintf(stdout, "attackers: %d beside them, each sending hostile SQL every %s\n", opts.attackers, opts.attackEvery)
+	}
+	fmt.Fprintf(stdout, "server: %s\n", about)
 	// A server that has just started may still be building its demo data.
 	waitIdle(ctx, pid, 10*time.Second)
 	class, err := runClass(ctx, opts, target, pid)

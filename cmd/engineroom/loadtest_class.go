@@ -25,6 +25,8 @@ type outcome struct {
 	latency time.Duration // from sending to the last byte of the body
 	slip    time.Duration // how late the action started against its schedule
 	err     string
+	// attacker marks an action of a hostile visitor, its join included.
+	attacker bool
 }
 
 // classRun is what a class did, and what the server and this process used
@@ -43,7 +45,7 @@ func runClass(ctx context.Context, opts loadOptions, base string, pid int) (clas
 	transport := &http.Transport{
 		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: opts.students,
+		MaxIdleConnsPerHost: opts.students + opts.attackers,
 		IdleConnTimeout:     90 * time.Second,
 	}
 	defer transport.CloseIdleConnections()
@@ -60,19 +62,23 @@ func runClass(ctx context.Context, opts loadOptions, base string, pid int) (clas
 	deadline := start.Add(opts.duration)
 	ctx, cancel := context.WithDeadline(ctx, deadline.Add(requestTimeout))
 	defer cancel()
-	results := make([][]outcome, opts.students)
+	results := make([][]outcome, opts.students+opts.attackers)
 	var wg sync.WaitGroup
-	for i := range opts.students {
+	for i := range opts.students + opts.attackers {
 		jar, _ := cookiejar.New(nil) // never fails without options
 		s := &student{
-			n:      i,
-			plan:   &plan,
-			client: &http.Client{Transport: transport, Jar: jar, Timeout: requestTimeout, CheckRedirect: noRedirect},
-			rng:    rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(i))),
+			n:        i,
+			plan:     &plan,
+			client:   &http.Client{Transport: transport, Jar: jar, Timeout: requestTimeout, CheckRedirect: noRedirect},
+			rng:      rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(i))),
+			attacker: i >= opts.students,
 		}
 		// The first actions are spread evenly over the first interval.
-		first := start.Add(time.Duration(i) * opts.every / time.Duration(opts.students))
-		wg.Go(func() { results[i] = s.attend(ctx, first, deadline, opts.every) })
+		every, first := opts.every, start.Add(time.Duration(i)*opts.every/time.Duration(opts.students))
+		if s.attacker {
+			every, first = opts.attackEvery, start.Add(time.Duration(i-opts.students)*opts.attackEvery/time.Duration(opts.attackers))
+		}
+		wg.Go(func() { results[i] = s.attend(ctx, first, deadline, every) })
 	}
 	wg.Wait()
 	run.server, run.tool = meter.stop(), toolMeter.stop()
@@ -91,6 +97,8 @@ type student struct {
 	rng    *rand.Rand
 	token  string // the CSRF token its pages carry; empty until it joins
 	done   int    // actions after joining
+	// attacker sends hostile SQL instead of taking a student's actions.
+	attacker bool
 }
 
 // attend joins, then takes one action every interval until the deadline.
@@ -122,7 +130,11 @@ func (s *student) attend(ctx context.Context, next, deadline time.Time, every ti
 // otherwise a page, a demo and the heavy query in turn.
 func (s *student) act(ctx context.Context, scheduled time.Time) outcome {
 	kind, k := kindJoin, s.done
-	if s.token != "" {
+	switch {
+	case s.token != "" && s.attacker:
+		kind = kindAttack
+		s.done++
+	case s.token != "":
 		kind = [...]string{kindPage, kindDemo, kindSQL}[(s.n+k)%3]
 		s.done++
 	}
@@ -138,8 +150,10 @@ func (s *student) act(ctx context.Context, scheduled time.Time) outcome {
 		req = s.post(ctx, d.id, d.page, d.form)
 	case kindSQL:
 		req = s.post(ctx, "sql-select", "/lessons/sql-basics", url.Values{"sql": {heavyQuery}})
+	case kindAttack:
+		req = s.post(ctx, "sql-select", "/lessons/sql-basics", url.Values{"sql": {hostileSQL[(s.n+k)%len(hostileSQL)]}})
 	}
-	o := outcome{kind: kind, slip: time.Since(scheduled)}
+	o := outcome{kind: kind, slip: time.Since(scheduled), attacker: s.attacker}
 	start := time.Now()
 	res, err := s.client.Do(req)
 	if err != nil {

@@ -39,7 +39,8 @@ func (k kindSummary) topErrors(n int) []string {
 // report is a class's figures.
 type report struct {
 	run                  classRun
-	kinds                []kindSummary // join, page, demo, sql, then the total
+	kinds                []kindSummary // join, page, demo, sql, the total, then the attackers'
+	attack               *kindSummary  // the attackers' actions, when there were attackers
 	actions              int
 	tooMany, unavailable int
 	sqlDemo              int // actions that ran a demo or the heavy query
@@ -59,7 +60,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // summarize works out the figures of a class run.
 func summarize(run classRun) report {
-	r := report{run: run, actions: len(run.outcomes)}
+	r := report{run: run}
 	summary := func(name string, keep func(outcome) bool) kindSummary {
 		k := kindSummary{name: name, statuses: map[int]int{}, errors: map[string]int{}}
 		var lat []time.Duration
@@ -79,12 +80,21 @@ func summarize(run classRun) report {
 		k.max = percentile(lat, 1)
 		return k
 	}
+	// The students' figures leave the attackers out.
 	for _, name := range []string{kindJoin, kindPage, kindDemo, kindSQL} {
-		r.kinds = append(r.kinds, summary(name, func(o outcome) bool { return o.kind == name }))
+		r.kinds = append(r.kinds, summary(name, func(o outcome) bool { return o.kind == name && !o.attacker }))
 	}
-	r.kinds = append(r.kinds, summary("total", func(outcome) bool { return true }))
+	r.kinds = append(r.kinds, summary("total", func(o outcome) bool { return !o.attacker }))
+	if run.opts.attackers > 0 {
+		a := summary(kindAttack, func(o outcome) bool { return o.attacker })
+		r.attack = &a
+	}
 	var slips []time.Duration
 	for _, o := range run.outcomes {
+		if o.attacker {
+			continue
+		}
+		r.actions++
 		slips = append(slips, o.slip)
 		switch o.status {
 		case http.StatusTooManyRequests:
@@ -127,11 +137,21 @@ func (r report) cpuPerAction() time.Duration {
 func (r report) write(w io.Writer) {
 	o := r.run.opts
 	fmt.Fprintf(w, "\n%-6s %7s %9s %9s %9s %9s  %s\n", "kind", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses")
-	for _, k := range r.kinds {
+	rows := r.kinds
+	if r.attack != nil {
+		rows = append(slices.Clip(rows), *r.attack)
+	}
+	for _, k := range rows {
 		fmt.Fprintf(w, "%-6s %7d %9s %9s %9s %9s  %s\n", k.name, k.count, ms(k.p50), ms(k.p95), ms(k.p99), ms(k.max), statusList(k.statuses))
 	}
 	fmt.Fprintln(w, "(latency: from sending the request to the last byte of the answer; a join is a student's first lesson page)")
-	for _, k := range r.kinds[:len(r.kinds)-1] {
+	if r.attack != nil {
+		fmt.Fprintln(w, "(attack: the attackers' joins and hostile statements; the rows above and every figure below are the students' alone)")
+	}
+	for _, k := range rows {
+		if k.name == "total" {
+			continue
+		}
 		for _, e := range k.topErrors(3) {
 			fmt.Fprintf(w, "error, %s: %s\n", k.name, e)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestParseLoadOptions(t *testing.T) {
-	defaults := loadOptions{students: 50, every: 2 * time.Second, duration: 60 * time.Second, lesson: "sql-basics"}
+	defaults := loadOptions{students: 50, every: 2 * time.Second, duration: 60 * time.Second, lesson: "sql-basics", attackEvery: defaultAttackEvery}
 	tests := []struct {
 		name    string
 		args    []string
@@ -23,9 +24,12 @@ func TestParseLoadOptions(t *testing.T) {
 		{
 			name: "every flag",
 			args: []string{"-students", "300", "-every", "1s", "-duration", "30s", "-url", "http://127.0.0.1:18080/", "-pid", "42", "-lesson", "/lessons/sql-injection"},
-			want: loadOptions{students: 300, every: time.Second, duration: 30 * time.Second, url: "http://127.0.0.1:18080", pid: 42, lesson: "sql-injection"},
+			want: loadOptions{students: 300, every: time.Second, duration: 30 * time.Second, url: "http://127.0.0.1:18080", pid: 42, lesson: "sql-injection", attackEvery: defaultAttackEvery},
 		},
-		{name: "the largest class", args: []string{"-students", "2000", "-duration", "10m"}, want: loadOptions{students: 2000, every: 2 * time.Second, duration: 10 * time.Minute, lesson: "sql-basics"}},
+		{name: "the largest class", args: []string{"-students", "2000", "-duration", "10m"}, want: loadOptions{students: 2000, every: 2 * time.Second, duration: 10 * time.Minute, lesson: "sql-basics", attackEvery: defaultAttackEvery}},
+		{name: "attackers beside the class", args: []string{"-attackers", "20", "-attack-every", "100ms"}, want: loadOptions{students: 50, every: 2 * time.Second, duration: 60 * time.Second, lesson: "sql-basics", attackers: 20, attackEvery: 100 * time.Millisecond}},
+		{name: "too many attackers", args: []string{"-attackers", "201"}, wantErr: "-attackers 201: must be between 0 and 200"},
+		{name: "attackers in a hurry", args: []string{"-attackers", "2", "-attack-every", "1ms"}, wantErr: "-attack-every 1ms: must be between 10ms"},
 		{name: "too many students", args: []string{"-students", "2001"}, wantErr: "-students 2001: must be between 1 and 2000"},
 		{name: "no students", args: []string{"-students", "0"}, wantErr: "-students 0: must be between 1 and 2000"},
 		{name: "too long", args: []string{"-duration", "10m1s"}, wantErr: "-duration 10m1s: must be more than 0 and at most 10m0s"},
@@ -232,13 +236,25 @@ func TestClassAgainstTheServer(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 
-	opts := loadOptions{students: 5, every: 200 * time.Millisecond, duration: 2 * time.Second, url: hs.URL, lesson: "sql-basics"}
+	// Two attackers beside the class: their hostile statements are answered
+	// (a refusal, a time limit, the visitor's rate limit), never with a
+	// server error, and the students' rows leave them out.
+	opts := loadOptions{students: 5, every: 200 * time.Millisecond, duration: 2 * time.Second, url: hs.URL, lesson: "sql-basics",
+		attackers: 2, attackEvery: 100 * time.Millisecond}
 	class, err := runClass(ctx, opts, hs.URL, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := summarize(class)
-	for _, k := range r.kinds {
+	if r.attack == nil || r.attack.count < opts.attackers+2 {
+		t.Fatalf("attack row %+v, want the attackers' joins and statements", r.attack)
+	}
+	for code := range r.attack.statuses {
+		if code == 0 || code >= 500 && code != http.StatusServiceUnavailable {
+			t.Errorf("attack: statuses %v (errors %q): no answer or a server error", r.attack.statuses, r.attack.topErrors(3))
+		}
+	}
+	for _, k := range append(slices.Clip(r.kinds), *r.attack) {
 		if k.count == 0 {
 			t.Errorf("no %s actions", k.name)
 		}
@@ -260,12 +276,15 @@ func TestClassAgainstTheServer(t *testing.T) {
 			}
 		}
 	}
+	if total := r.kinds[len(r.kinds)-1]; total.count+r.attack.count != len(class.outcomes) || r.actions != total.count {
+		t.Errorf("students' total %d + attack %d != %d outcomes, or actions %d", total.count, r.attack.count, len(class.outcomes), r.actions)
+	}
 	if joins := r.kinds[0]; joins.count != opts.students || joins.statuses[http.StatusOK] != opts.students {
 		t.Errorf("joins: %d with statuses %v, want one 200 per student (%d)", joins.count, joins.statuses, opts.students)
 	}
 	var out strings.Builder
 	r.write(&out)
-	if !strings.Contains(out.String(), "server RSS and CPU: not measured") {
+	if !strings.Contains(out.String(), "server RSS and CPU: not measured") || !strings.Contains(out.String(), "\nattack ") {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
