@@ -44,6 +44,7 @@ type box struct {
 	deny     *denial
 	total    int64 // total_changes() of conn, for rows-affected counts
 	recycled bool  // it replaces an evicted sandbox and nobody was told yet
+	held     usage // how long the visitor's operations held slots, lately
 }
 
 // open clones the template into a fresh private database and applies the
@@ -126,9 +127,11 @@ func (b *box) close() error {
 type lease struct {
 	m        *Manager
 	b        *box
-	recycled bool // the sandbox replaces one that was evicted
-	created  bool // the sandbox was created by this acquire
-	slot     bool // the lease holds a global slot now
+	recycled bool      // the sandbox replaces one that was evicted
+	created  bool      // the sandbox was created by this acquire
+	slot     bool      // the lease holds a global slot now
+	since    time.Time // when it took the slot it holds
+	heavy    bool      // the visitor counted as heavy when it was admitted
 }
 
 // acquire returns visitor's sandbox, locked and created if needed, and a
@@ -161,7 +164,8 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 			b.mu.Unlock()
 			continue
 		}
-		if err := m.takeSlot(ctx); err != nil {
+		heavy := b.held.heavy(m.opts.Now())
+		if err := m.takeSlot(ctx, heavy); err != nil {
 			m.discardUnopened(b)
 			b.mu.Unlock()
 			return nil, err
@@ -175,7 +179,7 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 				return nil, err
 			}
 		}
-		l := &lease{m: m, b: b, recycled: b.recycled, created: created, slot: true}
+		l := &lease{m: m, b: b, recycled: b.recycled, created: created, slot: true, since: m.opts.Now(), heavy: heavy}
 		b.recycled = false
 		return l, nil
 	}
@@ -199,6 +203,8 @@ func (l *lease) release() {
 // other than SQLite (a deliberate pause, a lock another connection holds).
 func (l *lease) pause() {
 	if l.slot {
+		now := l.m.opts.Now()
+		l.b.held.add(now, now.Sub(l.since))
 		l.m.releaseSlot()
 		l.slot = false
 	}
@@ -213,19 +219,25 @@ func (l *lease) resume(ctx context.Context) error {
 	if err := l.m.waitSlot(ctx); err != nil {
 		return err
 	}
-	l.slot = true
+	l.slot, l.since = true, l.m.opts.Now()
 	return nil
 }
 
 // takeSlot takes a global slot for a new operation, waiting at most
-// QueueWait. Waiters are served in the order they came.
-func (m *Manager) takeSlot(ctx context.Context) error {
-	if m.slots.tryAcquire() {
+// QueueWait. Waiters are served in the order they came, heavy visitors'
+// after the others' (see gate).
+func (m *Manager) takeSlot(ctx context.Context, heavy bool) error {
+	priority := newOp
+	if heavy {
+		priority = heavyOp
+		m.stats.heavy.Add(1)
+	}
+	if m.slots.tryAcquire(priority) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.QueueWait, ErrSaturated)
 	defer cancel()
-	err := m.slots.acquire(ctx, newOp)
+	err := m.slots.acquire(ctx, priority)
 	if err == nil {
 		return nil
 	}

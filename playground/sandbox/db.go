@@ -68,7 +68,8 @@ type Opener func(ctx context.Context, fn func(ctx context.Context, db *DB) error
 // With runs fn with the visitor's sandbox, creating it on first use. It
 // holds the sandbox and one global slot for the whole callback, so the
 // visitor's other requests get ErrBusy meanwhile (fn must not call Run for
-// the same visitor). The ctx passed to fn carries the QueryTimeout deadline;
+// the same visitor). The ctx passed to fn carries the QueryTimeout deadline
+// (a heavy visitor's is shorter, see usage.go);
 // a transaction fn leaves open is rolled back. fn's error is returned as is.
 func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.Context, db *DB) error) error {
 	l, err := m.acquire(ctx, visitor)
@@ -78,8 +79,9 @@ func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.
 	defer l.release()
 	db := &DB{r: m.runner(ctx, l.b.conn, l.b.deny, l.b.total), recycled: l.recycled}
 	db.r.stmts = l.b.stmts
+	l.limit(db.r)
 	defer func() { l.b.total = db.r.total }()
-	ctx, cancel := context.WithTimeout(ctx, m.opts.QueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, l.budget())
 	defer cancel()
 	defer db.r.rollback()
 	return fn(ctx, db)

@@ -23,6 +23,7 @@ type runner struct {
 	deny    *denial
 	tracer  trace.Tracer
 	timeout time.Duration
+	note    string               // added to the time-limit message (see lease.limit)
 	attrs   []attribute.KeyValue // added to every span
 	bytes   int                  // output produced so far
 	full    bool                 // output reached maxResultBytes
@@ -99,6 +100,9 @@ func (r *runner) statement(ctx context.Context, src string, plan bool, args ...a
 	err := r.exec(ctx, kw, src, &st, args)
 	if err != nil {
 		st.Error = stmtError(r.parent, ctx, err, r.deny, r.timeout)
+		if st.Error.Code == sqlite3.SQLITE_INTERRUPT && r.note != "" && ctx.Err() != nil && r.parent.Err() == nil {
+			st.Error.Message += r.note
+		}
 		// A failed statement may still have counted changes (a trigger's,
 		// say): start the next count from the connection's figure.
 		r.total, _ = r.changes()

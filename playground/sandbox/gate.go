@@ -7,32 +7,60 @@ import (
 )
 
 // gate is the set of global query slots: a counting semaphore whose
-// waiters are served in the order they came, except that operations
-// already under way (a concurrency demo's next statement, after a pause)
-// go before new ones. Without that, a demo that gives its slot back between
-// statements would queue behind the whole class once per statement.
+// waiters are served in the order they came, except that
+//
+//   - operations already under way (a concurrency demo's next statement,
+//     after a pause) go before new ones: without that, a demo that gives
+//     its slot back between statements would queue behind the whole class
+//     once per statement;
+//   - heavy visitors — those whose recent queries held slots for a long
+//     time (see box.heavy) — go after everyone else and never take the
+//     last free slot. A few visitors sending statements that run until
+//     their time limit would otherwise hold every slot, and a class's
+//     millisecond queries would wait seconds behind them; this way one
+//     slot is always left to the light ones.
 type gate struct {
 	mu      sync.Mutex
 	size    int
 	free    int
-	waiting [2]list.List // of chan struct{}: [under way, new]
+	waiting [3]list.List // of chan struct{}: [under way, new, heavy]
 }
 
 // Priorities of a wait for a slot.
 const (
 	underWay = 0
 	newOp    = 1
+	heavyOp  = 2
 )
 
 func newGate(size int) *gate {
 	return &gate{size: size, free: size}
 }
 
-// tryAcquire takes a slot if one is free and nobody waits for it.
-func (g *gate) tryAcquire() bool {
+// reserve is how many slots a heavy operation must leave free: one, when
+// there are at least two.
+func (g *gate) reserve() int { return min(1, g.size-1) }
+
+// canTake reports whether an operation of priority p may take a free slot
+// now, nobody waiting before it. The caller holds mu.
+func (g *gate) canTake(p int) bool {
+	for q := range p + 1 {
+		if g.waiting[q].Len() > 0 {
+			return false
+		}
+	}
+	if p == heavyOp {
+		return g.free > g.reserve()
+	}
+	return g.free > 0
+}
+
+// tryAcquire takes a slot if one is free for priority p and nobody waits
+// before it.
+func (g *gate) tryAcquire(p int) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.free > 0 && g.waiting[underWay].Len() == 0 && g.waiting[newOp].Len() == 0 {
+	if g.canTake(p) {
 		g.free--
 		return true
 	}
@@ -42,7 +70,7 @@ func (g *gate) tryAcquire() bool {
 // acquire takes a slot, waiting as long as ctx allows.
 func (g *gate) acquire(ctx context.Context, priority int) error {
 	g.mu.Lock()
-	if g.free > 0 && g.waiting[underWay].Len() == 0 && g.waiting[newOp].Len() == 0 {
+	if g.canTake(priority) {
 		g.free--
 		g.mu.Unlock()
 		return nil
@@ -68,22 +96,29 @@ func (g *gate) acquire(ctx context.Context, priority int) error {
 	return ctx.Err()
 }
 
-// release gives a slot back, to the first waiter if there is one.
+// release gives a slot back: to the first waiter under way, else the first
+// new one, else the first heavy one if that leaves the reserve free.
 func (g *gate) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.free++
 	for p := range g.waiting {
-		if e := g.waiting[p].Front(); e != nil {
-			close(g.waiting[p].Remove(e).(chan struct{}))
+		e := g.waiting[p].Front()
+		if e == nil {
+			continue
+		}
+		if p == heavyOp && g.free <= g.reserve() {
 			return
 		}
+		g.free--
+		close(g.waiting[p].Remove(e).(chan struct{}))
+		return
 	}
-	g.free++
 }
 
 // counts returns how many slots are taken and how many operations wait.
 func (g *gate) counts() (running, waiting int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.size - g.free, g.waiting[underWay].Len() + g.waiting[newOp].Len()
+	return g.size - g.free, g.waiting[underWay].Len() + g.waiting[newOp].Len() + g.waiting[heavyOp].Len()
 }

@@ -12,10 +12,10 @@ import (
 // under way before new ones, and a waiter that gives up leaves its place.
 func TestGateOrder(t *testing.T) {
 	g := newGate(1)
-	if !g.tryAcquire() {
+	if !g.tryAcquire(newOp) {
 		t.Fatal("the free slot was refused")
 	}
-	if g.tryAcquire() {
+	if g.tryAcquire(newOp) {
 		t.Fatal("a second slot was handed out")
 	}
 	var (
@@ -74,8 +74,8 @@ func TestGateOrder(t *testing.T) {
 func TestGateGrantAsContextEnds(t *testing.T) {
 	g := newGate(2)
 	for range 500 {
-		g.tryAcquire()
-		g.tryAcquire()
+		g.tryAcquire(newOp)
+		g.tryAcquire(newOp)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- g.acquire(ctx, newOp) }()

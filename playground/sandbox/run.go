@@ -46,9 +46,10 @@ func (m *Manager) Run(ctx context.Context, visitor, src string, opts RunOptions)
 	defer l.release()
 	start := time.Now()
 	res.Recycled = l.recycled
-	runCtx, cancel := context.WithTimeout(ctx, m.opts.QueryTimeout)
+	runCtx, cancel := context.WithTimeout(ctx, l.budget())
 	defer cancel()
 	r := m.runner(ctx, l.b.conn, l.b.deny, l.b.total)
+	l.limit(r)
 	r.stmts = l.b.stmts
 	defer func() { l.b.total = r.total }()
 	stopped := false

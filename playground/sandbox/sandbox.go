@@ -178,6 +178,7 @@ type Manager struct {
 	stats struct {
 		created, evictedIdle, evictedLRU, evictedMemory atomic.Uint64
 		busy, saturated, rateLimited, tooFast           atomic.Uint64
+		heavy                                           atomic.Uint64
 	}
 
 	spare      chan *box     // sandboxes cloned in advance, owned by nobody

@@ -16,7 +16,10 @@ type Stats struct {
 	Saturated     uint64 // calls refused with ErrSaturated
 	RateLimited   uint64 // calls refused with ErrRateLimited
 	TooFast       uint64 // calls refused with ErrTooFast
-	TemplateBytes int    // size of the image every sandbox is cloned from
+	// Heavy counts operations of heavy visitors, queued behind the others
+	// and kept off the last free slot (see gate).
+	Heavy         uint64
+	TemplateBytes int // size of the image every sandbox is cloned from
 	// TemplateBuild is how long building the template took in New.
 	TemplateBuild time.Duration
 	// SQLiteMemory is what SQLite has allocated process-wide, in bytes
@@ -45,6 +48,7 @@ func (m *Manager) Stats() Stats {
 		Saturated:     m.stats.saturated.Load(),
 		RateLimited:   m.stats.rateLimited.Load(),
 		TooFast:       m.stats.tooFast.Load(),
+		Heavy:         m.stats.heavy.Load(),
 		TemplateBytes: m.templateLen(),
 		TemplateBuild: m.buildTimeIfReady(),
 		SQLiteMemory:  m.memory.used(),
