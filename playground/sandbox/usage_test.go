@@ -24,7 +24,7 @@ func TestUsageDecays(t *testing.T) {
 	if !u.heavy(t0) {
 		t.Errorf("%v of slot time at once is not heavy", 2*half+time.Millisecond)
 	}
-	if got, want := u.decayed(t0.Add(usageHalfLife)), (heavyHeld + time.Millisecond).Seconds()/2; got < want*0.99 || got > want*1.01 {
+	if got, want := u.decayed(t0.Add(usageHalfLife)), (heavyHeld+time.Millisecond).Seconds()/2; got < want*0.99 || got > want*1.01 {
 		t.Errorf("after a half-life: %.3f s, want %.3f", got, want)
 	}
 	if u.heavy(t0.Add(usageHalfLife)) {
