@@ -14,9 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"gopkg.in/yaml.v3"
@@ -183,9 +181,7 @@ func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(
 			extension.GFM,
-			highlighting.NewHighlighting(
-				highlighting.WithFormatOptions(chromahtml.WithClasses(true), chromahtml.WithPreWrapper(FocusablePre{})),
-			),
+			newCodeBlocks(),
 		),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	)
