@@ -88,6 +88,7 @@ type Server struct {
 	ops     *opsState
 	rooms   *roomService
 	metrics *serverMetrics
+	balance balanceLab // the load-balancing lesson's web tier, started on first use
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -198,6 +199,7 @@ func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {
 	s.rooms.close()
+	s.balance.close()
 	return errors.Join(s.third.close(ctx), s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
 }
 

@@ -35,6 +35,7 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"csrf-check", KindMiddleware, "CSRF check"}, Names: []string{"csrf"}},
 	{Concept: Concept{"security-headers", KindMiddleware, "Security headers"}, Names: []string{"security headers"}},
 	{Concept: Concept{"idempotency-key", KindMiddleware, "Idempotency key"}, Names: []string{"idempotency key"}},
+	{Concept: Concept{"panic-recover", KindMiddleware, "Panic recovery"}, Names: []string{"recover"}},
 	{Concept: Concept{"middleware", KindMiddleware, "Middleware"}},
 
 	{Concept: Concept{"webhook-verify", KindHandler, "Webhook signature check"}, Names: []string{"verify webhook"}},
@@ -55,6 +56,7 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"cache-write", KindCache, "Cache write"}, Attr: "db.operation.name", Values: []string{"SET", "SETNX", "SETEX", "MSET"}},
 	{Concept: Concept{"cache-command", KindCache, "Cache command"}},
 
+	{Concept: Concept{"lb-hop", KindHTTP, "Through the load balancer"}, Attr: "engineroom.instance"},
 	{Concept: Concept{"http-retry", KindHTTP, "Retry attempt"}, Attr: "http.request.resend_count"},
 	{Concept: Concept{"http-service", KindHTTP, "Call to another service"}, Attr: "peer.service"},
 	{Concept: Concept{"webhook-send", KindHTTP, "Signed webhook"}, Attr: "http.request.header.gateway-signature"},
@@ -79,6 +81,7 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"compensation", KindInternal, "Undo step"}, Names: []string{"put the stock back", "undo the booking", "release the seat hold"}},
 	{Concept: Concept{"sandbox", KindInternal, "Your private database"}, Names: []string{"sandbox create"}},
 	{Concept: Concept{"health-check", KindInternal, "Health check"}, Attr: "engineroom.check.ok"},
+	{Concept: Concept{"context-deadline", KindInternal, "Work under a deadline"}, Attr: "engineroom.watches_context"},
 	{Concept: Concept{"app-step", KindInternal, "App step"}},
 }
 
