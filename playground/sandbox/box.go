@@ -44,7 +44,7 @@ type box struct {
 	deny     *denial
 	total    int64 // total_changes() of conn, for rows-affected counts
 	recycled bool  // it replaces an evicted sandbox and nobody was told yet
-	held     usage // how long the visitor's operations held slots, lately
+	held     usage // slot time of the visitor's operations that ran out of time, lately
 }
 
 // open clones the template into a fresh private database and applies the
@@ -204,7 +204,9 @@ func (l *lease) release() {
 func (l *lease) pause() {
 	if l.slot {
 		now := l.m.opts.Now()
-		l.b.held.add(now, now.Sub(l.since))
+		if d := now.Sub(l.since); l.ranOut(d) {
+			l.b.held.add(now, d)
+		}
 		l.m.releaseSlot()
 		l.slot = false
 	}

@@ -5,27 +5,37 @@ import (
 	"time"
 )
 
-// Who counts as a heavy visitor: one whose operations held global slots
-// for more than heavyHeld, counted with a half-life of usageHalfLife.
-// A student running a lesson's queries holds a slot for milliseconds at a
-// time: about 10 ms a second even when acting every second, which sums to
-// a tenth of heavyHeld; a teacher running the slow-query lesson's planted
-// query a few times stays under it too. Statements that run to their time
-// limit (2 s) pass it with the second one, and their visitor stays heavy
-// for a while after the last: the memory is long on purpose, since a
-// visitor who may hold a slot for seconds at any moment is not to be
-// trusted with the last free one a few seconds later.
+// Who counts as a heavy visitor: one whose operations ran into their time
+// limit lately. An operation that held its slot for most of its budget
+// (runOut of it) counts that time; a heavy visitor is one whose counted
+// time, decaying with a half-life of usageHalfLife, passes heavyHeld — one
+// statement run to the 2 s limit is enough. Lessons' queries, even slow
+// ones such as the planted slow query or the document updates, end well
+// within the limit and never count, however often they run; statements
+// that only the limit stops (endless recursion, cross joins) do.
 //
-// A heavy visitor's operation also gets heavyTimeout instead of
-// QueryTimeout: it can hold a slot for a moment, never for seconds.
+// A heavy visitor's operation queues behind everyone else's, never takes
+// the last free slot (see gate), and gets heavyTimeout instead of
+// QueryTimeout: it can hold a slot for a moment, never for seconds. It
+// keeps counting while it runs into that shorter limit, so a visitor who
+// keeps sending such statements stays heavy, and one who stops is light
+// again within a minute or two.
 const (
-	heavyHeld     = 3 * time.Second
+	heavyHeld     = 1500 * time.Millisecond
 	usageHalfLife = 30 * time.Second
 	heavyTimeout  = 250 * time.Millisecond
+	// runOut is the share of its budget an operation must hold a slot for
+	// to count as having run into its limit.
+	runOut = 0.9
 )
 
 // heavyNote ends the time-limit message of a heavy visitor's statement.
-const heavyNote = "; your recent queries kept the server busy for seconds, so for a while yours get less time"
+const heavyNote = "; your recent queries ran into the time limit, so for a while yours get less time and wait for everyone else's"
+
+// ranOut reports whether holding a slot for d used up the lease's budget.
+func (l *lease) ranOut(d time.Duration) bool {
+	return d.Seconds() >= runOut*l.budget().Seconds()
+}
 
 // budget is the wall-clock budget of the lease's operation.
 func (l *lease) budget() time.Duration {

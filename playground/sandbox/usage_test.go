@@ -104,7 +104,16 @@ func TestHeavyVisitor(t *testing.T) {
 	clk := newClock()
 	m := newTestManager(t, Options{Now: clk.Now, MaxConcurrent: 2})
 	ctx := context.Background()
-	slow := func(context.Context, *DB) error { clk.Advance(heavyHeld + time.Second); return nil }
+	// Slow operations that end within their budget never count, however
+	// many: a lesson's slow query is not an attack.
+	for range 10 {
+		if err := m.With(ctx, "student", func(context.Context, *DB) error { clk.Advance(time.Second); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One that holds its slot to the end of its budget makes its visitor
+	// heavy.
+	slow := func(context.Context, *DB) error { clk.Advance(2 * time.Second); return nil }
 	if err := m.With(ctx, "attacker", slow); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +126,7 @@ func TestHeavyVisitor(t *testing.T) {
 	start := time.Now()
 	res := mustRun(t, m, "attacker", "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r")
 	took := time.Since(start)
-	if e := res.Statements[0].Error; e == nil || !strings.Contains(e.Message, "stopped after 250ms") || !strings.Contains(e.Message, "kept the server busy") {
+	if e := res.Statements[0].Error; e == nil || !strings.Contains(e.Message, "stopped after 250ms") || !strings.Contains(e.Message, "ran into the time limit") {
 		t.Errorf("the heavy visitor's endless query: error %+v, want it stopped after 250ms, saying why", e)
 	}
 	if took > time.Second {
