@@ -181,7 +181,10 @@ func startBrowserServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(t.Context(), Config{Sandbox: sandbox.Options{Template: image}})
+	// Chromium shares the cores with the server (and, on CI, the race
+	// detector): a demo's first run, which builds its tables, may take
+	// longer than the 2 s a visitor gets. The time limit has tests of its own.
+	srv, err := New(t.Context(), Config{Sandbox: sandbox.Options{Template: image, QueryTimeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

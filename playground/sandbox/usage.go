@@ -8,8 +8,9 @@ import (
 // Who counts as a heavy visitor: one whose operations ran into their time
 // limit lately. An operation that held its slot for most of its budget
 // (runOut of it) counts that time; a heavy visitor is one whose counted
-// time, decaying with a half-life of usageHalfLife, passes heavyHeld — one
-// statement run to the 2 s limit is enough. Lessons' queries, even slow
+// time, decaying with a half-life of usageHalfLife, passes heavyHeld — two
+// statements run to the 2 s limit within a few seconds, so one runaway
+// query typed by mistake is forgiven. Lessons' queries, even slow
 // ones such as the planted slow query or the document updates, end well
 // within the limit and never count, however often they run; statements
 // that only the limit stops (endless recursion, cross joins) do.
@@ -21,7 +22,7 @@ import (
 // keeps sending such statements stays heavy, and one who stops is light
 // again within a minute or two.
 const (
-	heavyHeld     = 1500 * time.Millisecond
+	heavyHeld     = 3 * time.Second
 	usageHalfLife = 30 * time.Second
 	heavyTimeout  = 250 * time.Millisecond
 	// runOut is the share of its budget an operation must hold a slot for

@@ -113,7 +113,7 @@ func TestHeavyVisitor(t *testing.T) {
 	}
 	// One that holds its slot to the end of its budget makes its visitor
 	// heavy.
-	slow := func(context.Context, *DB) error { clk.Advance(2 * time.Second); return nil }
+	slow := func(context.Context, *DB) error { clk.Advance(heavyHeld + time.Second); return nil }
 	if err := m.With(ctx, "attacker", slow); err != nil {
 		t.Fatal(err)
 	}
