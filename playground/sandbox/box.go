@@ -127,11 +127,18 @@ func (b *box) close() error {
 type lease struct {
 	m        *Manager
 	b        *box
-	recycled bool      // the sandbox replaces one that was evicted
-	created  bool      // the sandbox was created by this acquire
-	slot     bool      // the lease holds a global slot now
-	since    time.Time // when it took the slot it holds
-	heavy    bool      // the visitor counted as heavy when it was admitted
+	recycled bool // the sandbox replaces one that was evicted
+	created  bool // the sandbox was created by this acquire
+	heavy    bool // the visitor counted as heavy when it was admitted
+
+	// mu guards what the operation and its watch (see lane.go) share.
+	mu      sync.Mutex
+	slot    bool      // the lease holds a global slot, or a place in the long lane, now
+	long    bool      // that place is in the long lane
+	since   time.Time // when it took the slot it holds
+	stop    context.CancelCauseFunc
+	watch   *time.Timer
+	crowded bool // the watch stopped the operation (ErrCrowded)
 }
 
 // acquire returns visitor's sandbox, locked and created if needed, and a
@@ -202,26 +209,48 @@ func (l *lease) release() {
 // pause gives the lease's global slot back while it waits for something
 // other than SQLite (a deliberate pause, a lock another connection holds).
 func (l *lease) pause() {
-	if l.slot {
-		now := l.m.opts.Now()
-		if d := now.Sub(l.since); l.ranOut(d) {
-			l.b.held.add(now, d)
-		}
-		l.m.releaseSlot()
-		l.slot = false
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.watch != nil {
+		l.watch.Stop()
 	}
+	if !l.slot {
+		return
+	}
+	now := l.m.opts.Now()
+	switch d := now.Sub(l.since); {
+	case l.crowded:
+		// Stopped to make way: it counts as running into the limit.
+		l.b.held.add(now, l.budget())
+		l.crowded = false
+	case l.ranOut(d):
+		l.b.held.add(now, d)
+	}
+	if l.long {
+		l.m.slots.leaveLongLane()
+		l.long = false
+	} else {
+		l.m.releaseSlot()
+	}
+	l.slot = false
 }
 
 // resume takes a global slot again after pause, waiting as long as ctx
 // allows: the operation was admitted already.
 func (l *lease) resume(ctx context.Context) error {
-	if l.slot {
+	l.mu.Lock()
+	held := l.slot
+	l.mu.Unlock()
+	if held {
 		return nil
 	}
 	if err := l.m.waitSlot(ctx); err != nil {
 		return err
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.slot, l.since = true, l.m.opts.Now()
+	l.arm()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -70,7 +71,9 @@ type Opener func(ctx context.Context, fn func(ctx context.Context, db *DB) error
 // visitor's other requests get ErrBusy meanwhile (fn must not call Run for
 // the same visitor). The ctx passed to fn carries the QueryTimeout deadline
 // (a heavy visitor's is shorter, see usage.go);
-// a transaction fn leaves open is rolled back. fn's error is returned as is.
+// a transaction fn leaves open is rolled back. fn's error is returned as
+// is, unless fn was stopped to let others run (see lane.go): then it is a
+// LimitError wrapping ErrCrowded.
 func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.Context, db *DB) error) error {
 	l, err := m.acquire(ctx, visitor)
 	if err != nil {
@@ -81,10 +84,16 @@ func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.
 	db.r.stmts = l.b.stmts
 	l.limit(db.r)
 	defer func() { l.b.total = db.r.total }()
-	ctx, cancel := context.WithTimeout(ctx, l.budget())
+	ctx, cancel := l.begin(ctx)
 	defer cancel()
 	defer db.r.rollback()
-	return fn(ctx, db)
+	if err := fn(ctx, db); err != nil {
+		if errors.Is(context.Cause(ctx), ErrCrowded) {
+			return &LimitError{Err: ErrCrowded, RetryAfter: saturatedRetry}
+		}
+		return err
+	}
+	return nil
 }
 
 // AsInt reads a cell of QueryResult.Values as an integer: 0 for NULL, text

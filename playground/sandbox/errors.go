@@ -40,6 +40,9 @@ func stmtError(parent, ctx context.Context, err error, deny *denial, timeout tim
 	case parent.Err() != nil:
 		code = sqlite3.SQLITE_INTERRUPT
 		msg = "query cancelled"
+	case errors.Is(context.Cause(ctx), ErrCrowded):
+		code = sqlite3.SQLITE_INTERRUPT
+		msg = fmt.Sprintf("query stopped after %s: other visitors' queries were waiting and the lane for long ones was full — run it again in a moment", graceOf(timeout))
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		code = sqlite3.SQLITE_INTERRUPT
 		msg = fmt.Sprintf("query stopped after %s (time limit)", timeout)
@@ -129,8 +132,8 @@ func codeName(code int) string {
 }
 
 // LimitError is a refusal that passes if the caller waits: it wraps
-// ErrRateLimited, ErrTooFast or ErrSaturated (errors.Is finds them) and
-// says how long to wait before trying again.
+// ErrRateLimited, ErrTooFast, ErrSaturated or ErrCrowded (errors.Is finds
+// them) and says how long to wait before trying again.
 type LimitError struct {
 	Err        error
 	RetryAfter time.Duration

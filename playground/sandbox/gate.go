@@ -19,11 +19,18 @@ import (
 //     their time limit would otherwise hold every slot, and a class's
 //     millisecond queries would wait seconds behind them; this way one
 //     slot is always left to the light ones.
+//
+// Beside the slots runs a long lane: an operation that has held a slot for
+// a while (see lane.go) moves into it, giving its slot to the next waiter,
+// if the lane has room. So a few long queries run beside the class's
+// short ones instead of in front of them.
 type gate struct {
-	mu      sync.Mutex
-	size    int
-	free    int
-	waiting [3]list.List // of chan struct{}: [under way, new, heavy]
+	mu       sync.Mutex
+	size     int
+	free     int
+	long     int // operations in the long lane
+	longSize int
+	waiting  [3]list.List // of chan struct{}: [under way, new, heavy]
 }
 
 // Priorities of a wait for a slot.
@@ -34,7 +41,7 @@ const (
 )
 
 func newGate(size int) *gate {
-	return &gate{size: size, free: size}
+	return &gate{size: size, free: size, longSize: max(1, size/2)}
 }
 
 // reserve is how many slots a heavy operation must leave free: one, when
@@ -101,6 +108,11 @@ func (g *gate) acquire(ctx context.Context, priority int) error {
 func (g *gate) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.handOff()
+}
+
+// handOff frees a slot and passes it on. The caller holds mu.
+func (g *gate) handOff() {
 	g.free++
 	for p := range g.waiting {
 		e := g.waiting[p].Front()
@@ -116,9 +128,38 @@ func (g *gate) release() {
 	}
 }
 
-// counts returns how many slots are taken and how many operations wait.
+// toLongLane moves an operation holding a slot into the long lane, handing
+// its slot on, if the lane has room.
+func (g *gate) toLongLane() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.long >= g.longSize {
+		return false
+	}
+	g.long++
+	g.handOff()
+	return true
+}
+
+// leaveLongLane ends an operation's stay in the long lane.
+func (g *gate) leaveLongLane() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.long--
+}
+
+// othersWaiting reports whether operations other than heavy visitors'
+// wait for a slot.
+func (g *gate) othersWaiting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting[underWay].Len()+g.waiting[newOp].Len() > 0
+}
+
+// counts returns how many operations run (in slots or the long lane) and
+// how many wait.
 func (g *gate) counts() (running, waiting int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.size - g.free, g.waiting[underWay].Len() + g.waiting[newOp].Len() + g.waiting[heavyOp].Len()
+	return g.size - g.free + g.long, g.waiting[underWay].Len() + g.waiting[newOp].Len() + g.waiting[heavyOp].Len()
 }

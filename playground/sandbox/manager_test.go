@@ -124,7 +124,9 @@ func TestInterruptedQueryKeepsConnection(t *testing.T) {
 }
 
 func TestResetAndDownload(t *testing.T) {
-	m := newTestManager(t, Options{})
+	// Deleting every order item takes seconds under the race detector on a
+	// busy machine: more than the default time limit.
+	m := newTestManager(t, Options{QueryTimeout: 30 * time.Second})
 	ctx := context.Background()
 	mustRun(t, m, "v", "DELETE FROM order_items; CREATE TABLE mine (x); INSERT INTO mine VALUES (42)")
 	image, err := m.Download(ctx, "v")

@@ -31,9 +31,12 @@ var (
 	ErrTooManyStatements = errors.New("sandbox: too many statements")
 	ErrBusy              = errors.New("sandbox: another query of this visitor is still running")
 	ErrSaturated         = errors.New("sandbox: too many queries running, try again shortly")
-	ErrRateLimited       = errors.New("sandbox: too many new sandboxes from this client")
-	ErrTooFast           = errors.New("sandbox: too many queries from this visitor")
-	ErrClosed            = errors.New("sandbox: manager closed")
+	// ErrCrowded stops a query that held a slot others waited for while
+	// the long lane was full (see lane.go).
+	ErrCrowded     = errors.New("sandbox: query stopped to let others run")
+	ErrRateLimited = errors.New("sandbox: too many new sandboxes from this client")
+	ErrTooFast     = errors.New("sandbox: too many queries from this visitor")
+	ErrClosed      = errors.New("sandbox: manager closed")
 )
 
 // Options configures a Manager. Zero values mean the documented default.
@@ -178,7 +181,7 @@ type Manager struct {
 	stats struct {
 		created, evictedIdle, evictedLRU, evictedMemory atomic.Uint64
 		busy, saturated, rateLimited, tooFast           atomic.Uint64
-		heavy                                           atomic.Uint64
+		heavy, long, crowded                            atomic.Uint64
 	}
 
 	spare      chan *box     // sandboxes cloned in advance, owned by nobody

@@ -18,7 +18,10 @@ type Stats struct {
 	TooFast       uint64 // calls refused with ErrTooFast
 	// Heavy counts operations of heavy visitors, queued behind the others
 	// and kept off the last free slot (see gate).
-	Heavy         uint64
+	Heavy uint64
+	// Long counts operations moved into the long lane, Crowded those
+	// stopped because it was full while others waited (see lane.go).
+	Long, Crowded uint64
 	TemplateBytes int // size of the image every sandbox is cloned from
 	// TemplateBuild is how long building the template took in New.
 	TemplateBuild time.Duration
@@ -49,6 +52,8 @@ func (m *Manager) Stats() Stats {
 		RateLimited:   m.stats.rateLimited.Load(),
 		TooFast:       m.stats.tooFast.Load(),
 		Heavy:         m.stats.heavy.Load(),
+		Long:          m.stats.long.Load(),
+		Crowded:       m.stats.crowded.Load(),
 		TemplateBytes: m.templateLen(),
 		TemplateBuild: m.buildTimeIfReady(),
 		SQLiteMemory:  m.memory.used(),

@@ -1,0 +1,77 @@
+package sandbox
+
+import (
+	"context"
+	"time"
+)
+
+// The long lane. An operation that still holds its global slot after
+// longAfter is watched (see lease.check): it moves into the long lane,
+// handing its slot to the next waiter, if the lane has room; if the lane
+// is full and others wait for a slot, it is stopped with ErrCrowded, which
+// counts as running into its time limit (see usage.go). With nobody
+// waiting it keeps its slot and is looked at again shortly.
+//
+// So no statement holds a slot the class needs for more than a moment,
+// however long its time limit: a few long queries run beside the class's
+// short ones, never in front of them. Lessons' queries end in
+// milliseconds; the few slow ones (a planted slow query, an index
+// comparison) take the long lane.
+const longAfter = 250 * time.Millisecond
+
+// graceOf is how long an operation with the given budget may hold a slot
+// before it is watched: longAfter, or half a short budget.
+func graceOf(budget time.Duration) time.Duration {
+	return min(longAfter, budget/2)
+}
+
+// begin starts the lease's operation: it returns ctx bounded by the
+// operation's budget, which the watch may also end with ErrCrowded, and
+// starts the watch.
+func (l *lease) begin(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := context.WithCancelCause(ctx)
+	ctx, cancel := context.WithTimeout(ctx, l.budget())
+	l.mu.Lock()
+	l.stop = stop
+	l.arm()
+	l.mu.Unlock()
+	return ctx, func() {
+		cancel()
+		stop(nil)
+	}
+}
+
+// arm starts the watch of a begun operation holding a slot. The caller
+// holds mu.
+func (l *lease) arm() {
+	if l.stop == nil || !l.slot || l.long {
+		return
+	}
+	d := graceOf(l.budget())
+	if l.watch == nil {
+		l.watch = time.AfterFunc(d, l.check)
+		return
+	}
+	l.watch.Reset(d)
+}
+
+// check runs when the operation has held its slot for its grace: into the
+// long lane, stopped, or looked at again.
+func (l *lease) check() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.slot || l.long || l.stop == nil {
+		return
+	}
+	switch {
+	case l.m.slots.toLongLane():
+		l.long = true
+		l.m.stats.long.Add(1)
+	case l.m.slots.othersWaiting():
+		l.crowded = true
+		l.m.stats.crowded.Add(1)
+		l.stop(ErrCrowded)
+	default:
+		l.watch.Reset(graceOf(l.budget()) / 4)
+	}
+}
