@@ -5,7 +5,6 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
@@ -38,8 +37,8 @@ func newCodeBlocks() *codeBlocks {
 		lexers: highlight.New(),
 		format: chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithPreWrapper(FocusablePre{})),
 		// With classes the formatter takes no colours from the style,
-		// only its structure; github is the one the stylesheet uses.
-		style: styles.Get("github"),
+		// only its structure.
+		style: highlight.LightStyle,
 	}
 }
 

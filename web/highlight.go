@@ -10,7 +10,6 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/styles"
 
 	"github.com/engineroom/engineroom/content"
 	"github.com/engineroom/engineroom/content/highlight"
@@ -59,7 +58,7 @@ func (h *highlighter) HTML(lang, code string) template.HTML {
 	var buf bytes.Buffer
 	it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
 	if err == nil {
-		err = h.format.Format(&buf, styles.Get("github"), it)
+		err = h.format.Format(&buf, highlight.LightStyle, it)
 	}
 	if err != nil {
 		return template.HTML(`<pre tabindex="0" class="chroma">` + template.HTMLEscapeString(code) + `</pre>`)
@@ -81,10 +80,10 @@ var chromaSelector = regexp.MustCompile(`(?m)^(/\*[^*]*\*/ )?\.chroma`)
 // light, when the system prefers dark.
 func (h *highlighter) stylesheet() ([]byte, error) {
 	var light, dark bytes.Buffer
-	if err := h.format.WriteCSS(&light, styles.Get("github")); err != nil {
+	if err := h.format.WriteCSS(&light, highlight.LightStyle); err != nil {
 		return nil, err
 	}
-	if err := h.format.WriteCSS(&dark, styles.Get("github-dark")); err != nil {
+	if err := h.format.WriteCSS(&dark, highlight.DarkStyle); err != nil {
 		return nil, err
 	}
 	var out strings.Builder
