@@ -89,9 +89,10 @@ type Options struct {
 	// QueryBurst is how many operations one visitor may start at once.
 	// Default 10.
 	QueryBurst int
-	// Spares is how many sandboxes are kept cloned in advance, so a new
-	// visitor does not wait for a clone. Default 1 (each costs a sandbox's
-	// memory while idle); negative means none.
+	// Spares is how many sandboxes are kept cloned in advance, once the
+	// first new visitor has come, so the next ones do not wait for a clone.
+	// Default 1 (each costs a sandbox's memory while idle); negative means
+	// none.
 	Spares int
 	// Tracer records a span per statement. Default: a no-op tracer.
 	Tracer trace.Tracer

@@ -11,12 +11,17 @@ import (
 // Manager therefore keeps a few sandboxes cloned in advance, in the
 // background, and a new visitor takes one of those (tens of microseconds);
 // only when the spares run out is a sandbox cloned on the spot.
+//
+// A server nobody has visited keeps none: the first new visitor clones on
+// the spot, and starts the refill. An idle self-hosted server is 2.5 MiB
+// smaller for it.
 
-// refill keeps the spare channel full until Close.
+// refill keeps the spare channel full, from the first new visitor on,
+// until Close.
 func (m *Manager) refill() {
 	defer close(m.refillDone)
 	select {
-	case <-m.ready:
+	case <-m.refillKick:
 	case <-m.stop:
 		return
 	}
