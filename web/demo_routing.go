@@ -5,36 +5,22 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/engineroom/engineroom/playground/routing"
 	"github.com/engineroom/engineroom/web/view"
 )
 
 const routingLesson = "routing-and-middleware"
 
-// routingData is the JSON twin of a routing demo run.
-type routingData struct {
-	Routes   []appRoute  `json:"routes,omitempty"`
-	Route    string      `json:"matched_route"`
-	Params   []pathParam `json:"path_params"`
-	Chain    []chainStep `json:"chain"`
-	Log      []string    `json:"log"`
-	Panic    string      `json:"panic,omitempty"`
-	Exchange appExchange `json:"exchange"`
-	// AnsweredMS and HandlerDoneMS time the timeout demo from the send.
-	AnsweredMS    float64 `json:"answered_ms,omitempty"`
-	HandlerDoneMS float64 `json:"handler_done_ms,omitempty"`
-}
-
 // appMethods are the methods the route-table form offers.
 var appMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions}
 
 func (s *Server) demoRouteTable() *demo {
-	app := newRoutingApp(s.tracer, time.Now)
+	app := routing.New(routing.Options{Tracer: s.tracer})
 	return &demo{
 		ID: "route-table", Title: "Ask the router", Lesson: routingLesson, Wide: true,
 		Description: "The route table of a small airline API. Send it a method and a path: the router picks a route and pulls the parameters out of the path — or answers 404 or 405.",
@@ -48,20 +34,18 @@ func (s *Server) demoRouteTable() *demo {
 			if err != nil {
 				return demoOutput{}, err
 			}
-			run := &appRun{recover: true}
-			x, err := app.sendInProcess(ctx, app.serve(app.build(run)), appRequest{Method: in.Params["method"], Target: target, Header: http.Header{"Accept": {"application/json"}}})
+			d, err := app.Ask(ctx, in.Params["method"], target)
 			if err != nil {
 				return demoOutput{}, err
 			}
-			d := runData(run, x)
-			d.Routes = appRoutes()
+			x := d.Exchange
 			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Params: paramsView(d.Params), Tone: "ok"}
 			if target != in.Params["path"] {
 				o.Typed = printable(in.Params["path"]) + " — sent as " + target
 			}
 			for _, rt := range d.Routes {
 				o.Routes = append(o.Routes, view.RouteRow{
-					Method: rt.Method, Path: rt.Path, Handler: rt.Handler, Middleware: strings.Join(append(slices.Clone(globalLayers[:]), rt.Middleware...), " → "),
+					Method: rt.Method, Path: rt.Path, Handler: rt.Handler, Middleware: strings.Join(append(routing.GlobalLayers(), rt.Middleware...), " → "),
 					Matched:  d.Route == rt.Path && rt.Method == x.Method && x.Status != http.StatusMethodNotAllowed,
 					PathOnly: d.Route == rt.Path && x.Status == http.StatusMethodNotAllowed,
 				})
@@ -78,7 +62,7 @@ func (s *Server) demoRouteTable() *demo {
 			case x.Method == http.MethodOptions:
 				o.Headline = fmt.Sprintf("%d: the router answered OPTIONS for %s by itself with Allow: %s.", x.Status, d.Route, x.Header.Get("Allow"))
 			default:
-				o.Headline = fmt.Sprintf("Matched %s %s → %s, which answered %d %s.", x.Method, d.Route, handlerOf(d.Route, x.Method), x.Status, http.StatusText(x.Status))
+				o.Headline = fmt.Sprintf("Matched %s %s → %s, which answered %d %s.", x.Method, d.Route, routing.HandlerOf(d.Route, x.Method), x.Status, http.StatusText(x.Status))
 				if x.Status >= 400 {
 					o.Tone = "warn"
 					o.Note = "The route matched — a pattern only looks at the shape of the path — and then the handler looked at the value and found nothing. Routing and finding data are two steps."
@@ -90,34 +74,25 @@ func (s *Server) demoRouteTable() *demo {
 }
 
 func (s *Server) demoMiddlewareChain() *demo {
-	app := newRoutingApp(s.tracer, time.Now)
+	app := routing.New(routing.Options{Tracer: s.tracer})
 	return &demo{
 		ID: "middleware-chain", Title: "Walk the middleware chain", Lesson: routingLesson,
-		Description: fmt.Sprintf("Book a flight: POST /bookings passes logging, recover, auth and a rate limit (%d in a burst, then one every %d s) before its handler. Pick the token you send.", bookingBurst, int(bookingRefill/time.Second)),
+		Description: fmt.Sprintf("Book a flight: POST /bookings passes logging, recover, auth and a rate limit (%d in a burst, then one every %d s) before its handler. Pick the token you send.", routing.BookingBurst, int(routing.BookingRefill/time.Second)),
 		Button:      "Book",
-		Params: []param{{Name: "token", Label: "Authorization", Kind: "select", Default: "valid", Options: []string{"valid", "none", "wrong"},
+		Params: []param{{Name: "token", Label: "Authorization", Kind: "select", Default: "valid", Options: []string{routing.TokenValid, routing.TokenNone, routing.TokenWrong},
 			Hint: "valid: your own token · none: no header · wrong: a token with a bad signature."}},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
-			h := http.Header{"Content-Type": {"application/json"}}
-			switch token := app.bearerToken(in.Visitor); in.Params["token"] {
-			case "valid":
-				h.Set("Authorization", "Bearer "+token)
-			case "wrong":
-				caller, _, _ := strings.Cut(token, ".")
-				h.Set("Authorization", "Bearer "+caller+".forged-signature")
-			}
-			run := &appRun{recover: true}
-			x, err := app.sendInProcess(ctx, app.serve(app.build(run)), appRequest{Method: http.MethodPost, Target: "/bookings", Header: h, Body: `{"flight":"ER042"}`})
+			d, err := app.Book(ctx, in.Visitor, in.Params["token"])
 			if err != nil {
 				return demoOutput{}, err
 			}
-			d := runData(run, x)
-			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d.Chain, "/bookings", http.MethodPost), Tone: "warn",
+			x := d.Exchange
+			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d, "/bookings", http.MethodPost), Tone: "warn",
 				LogNote: "One line per request, written by the outermost layer after everything inside it finished, so it knows the final status."}
 			switch x.Status {
 			case http.StatusCreated:
 				o.Tone = "ok"
-				o.Headline = fmt.Sprintf("201 Created: every layer handed on and the handler booked ER042. %s of %d bookings left in this burst.", x.Header.Get("X-Ratelimit-Remaining"), bookingBurst)
+				o.Headline = fmt.Sprintf("201 Created: every layer handed on and the handler booked ER042. %s of %d bookings left in this burst.", x.Header.Get("X-Ratelimit-Remaining"), routing.BookingBurst)
 			case http.StatusUnauthorized:
 				o.Headline = "401 Unauthorized at auth: the rate limit and the handler never ran."
 				o.Note = "Auth sits before the rate limit here, so the limit counts each caller by who they are; a refused caller costs almost nothing."
@@ -131,55 +106,18 @@ func (s *Server) demoMiddlewareChain() *demo {
 	}
 }
 
-// runData is what the JSON twin says about a run.
-func runData(run *appRun, x appExchange) routingData {
-	steps, lines, panicValue := run.snapshot()
-	run.mu.Lock()
-	defer run.mu.Unlock()
-	d := routingData{Route: run.route, Params: slices.Clone(run.params), Chain: steps, Log: lines, Panic: panicValue, Exchange: x}
-	if d.Params == nil {
-		d.Params = []pathParam{}
-	}
-	if d.Log == nil {
-		d.Log = []string{}
-	}
-	return d
-}
-
-func handlerOf(route, method string) string {
-	for _, rt := range appRoutes() {
-		if rt.Path == route && rt.Method == method {
-			return rt.Handler
-		}
-	}
-	return "?"
-}
-
 // stepsView lists every layer the route has, outside in, with what each
 // did — or that it never ran.
-func stepsView(ran []chainStep, route, method string) []view.RoutingStep {
-	planned := slices.Clone(globalLayers[:])
-	for _, rt := range appRoutes() {
-		if rt.Path == route && rt.Method == method {
-			planned = append(append(planned, rt.Middleware...), "handler "+rt.Handler)
-		}
-	}
-	out := make([]view.RoutingStep, 0, len(planned))
-	for _, layer := range planned {
-		i := slices.IndexFunc(ran, func(s chainStep) bool { return s.Layer == layer })
-		switch {
-		case i < 0:
-			out = append(out, view.RoutingStep{Layer: layer, Outcome: "never ran", State: "skipped"})
-		case strings.HasPrefix(ran[i].Outcome, "handed on"), strings.HasPrefix(layer, "handler ") && strings.HasPrefix(ran[i].Outcome, "answered"):
-			out = append(out, view.RoutingStep{Layer: layer, Outcome: ran[i].Outcome, State: "ran"})
-		default:
-			out = append(out, view.RoutingStep{Layer: layer, Outcome: ran[i].Outcome, State: "stopped"})
-		}
+func stepsView(d routing.Result, route, method string) []view.RoutingStep {
+	walk := d.Walk(route, method)
+	out := make([]view.RoutingStep, len(walk))
+	for i, l := range walk {
+		out[i] = view.RoutingStep{Layer: l.Layer, Outcome: l.Outcome, State: l.State}
 	}
 	return out
 }
 
-func paramsView(ps []pathParam) []view.RoutingParam {
+func paramsView(ps []routing.Param) []view.RoutingParam {
 	out := make([]view.RoutingParam, len(ps))
 	for i, p := range ps {
 		out[i] = view.RoutingParam{Name: p.Name, Value: p.Value}
@@ -188,10 +126,10 @@ func paramsView(ps []pathParam) []view.RoutingParam {
 }
 
 // appExchangeView shows an exchange with the demo app as it travelled.
-func appExchangeView(x appExchange) view.RoutingExchange {
+func appExchangeView(x routing.Exchange) view.RoutingExchange {
 	v := view.RoutingExchange{Meta: formatDuration(x.Took)}
 	v.Request.StartLine = x.Method + " " + x.Target + " HTTP/1.1"
-	v.Request.Headers = append([]view.Header{{Name: "Host", Value: appHost}}, headerLines(x.Sent, true)...)
+	v.Request.Headers = append([]view.Header{{Name: "Host", Value: routing.Host}}, headerLines(x.Sent, true)...)
 	if x.Dropped != "" {
 		v.Status, v.StatusClass = "no response", "status-none"
 		v.Dropped = "The connection closed before any response came: " + x.Dropped + ". A browser shows its own error page for this."

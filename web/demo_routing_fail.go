@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/engineroom/engineroom/playground/routing"
 	"github.com/engineroom/engineroom/web/view"
 )
 
 // panicKinds maps the panel's choice to the bug brokenReport sets off.
-var panicKinds = map[string]string{"nil map": "nil-map", "index out of range": "index", "nil pointer": "nil-pointer"}
+var panicKinds = map[string]string{"nil map": routing.BugNilMap, "index out of range": routing.BugIndex, "nil pointer": routing.BugNilPointer}
 
 func (s *Server) demoHandlerPanic() *demo {
-	app := newRoutingApp(s.tracer, time.Now)
+	app := routing.New(routing.Options{Tracer: s.tracer})
 	return &demo{
 		ID: "handler-panic", Title: "A handler panics", Lesson: routingLesson,
 		Description: "GET /reports/broken has a bug. Choose which one, and whether the recover layer is in the chain.",
@@ -25,23 +26,14 @@ func (s *Server) demoHandlerPanic() *demo {
 				Hint: "Off: the panic reaches net/http itself, on a loopback listener of the demo's own."},
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
-			run := &appRun{recover: in.Params["recover"] == "on"}
-			req := appRequest{Method: http.MethodGet, Target: "/reports/broken?kind=" + panicKinds[in.Params["bug"]], Header: http.Header{"Accept": {"text/html"}}}
-			h := app.serve(app.build(run))
-			var x appExchange
-			var httpLog string
-			var err error
-			if run.recover {
-				x, err = app.sendInProcess(ctx, h, req)
-			} else {
-				x, httpLog, err = app.sendLoopback(ctx, h, req)
-			}
+			recovered := in.Params["recover"] == "on"
+			d, err := app.Panic(ctx, panicKinds[in.Params["bug"]], recovered)
 			if err != nil {
 				return demoOutput{}, err
 			}
-			d := runData(run, x)
-			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d.Chain, "/reports/broken", http.MethodGet), Tone: "error"}
-			if run.recover {
+			x := d.Exchange
+			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d, "/reports/broken", http.MethodGet), Tone: "error"}
+			if recovered {
 				id := x.Header.Get("X-Request-Id")
 				o.Headline = fmt.Sprintf("500 Internal Server Error, request id %s. The browser got one plain line: no panic value, no stack.", id)
 				o.Note = "The recover layer caught the panic (" + d.Panic + "), answered 500 and put the panic value and the stack on its span: open the recover bar in the back end pane."
@@ -49,10 +41,6 @@ func (s *Server) demoHandlerPanic() *demo {
 			} else {
 				o.Headline = "No response at all: the connection was closed."
 				o.Note = "Nothing in the chain recovered, so the panic unwound every layer up to net/http, which caught it to keep the process alive, logged it and hung up. The logging layer never wrote its line."
-				if httpLog != "" {
-					d.Log = append(d.Log, httpLog)
-					o.Log = append(o.Log, httpLog)
-				}
 				o.LogNote = "net/http's own line, followed in the real log by a stack trace — and no request id: nobody can match it to a user's report."
 			}
 			return demoOutput{Data: d, View: view.Routing(o)}, nil
@@ -67,44 +55,25 @@ const (
 )
 
 func (s *Server) demoHandlerTimeout() *demo {
-	app := newRoutingApp(s.tracer, time.Now)
+	app := routing.New(routing.Options{Tracer: s.tracer})
 	return &demo{
 		ID: "handler-timeout", Title: "A handler against a timeout", Lesson: routingLesson,
 		Description: "GET /reports/slow does some work; a timeout layer outside the app answers 503 if it takes too long. Choose how long each takes, and whether the handler watches its context.",
 		Button:      "Ask for the report",
 		Params: []param{
-			{Name: "work_ms", Label: "The handler works for (ms)", Kind: "number", Default: "300", Min: 0, Max: maxWorkMS, Hint: fmt.Sprintf("0 to %d ms.", maxWorkMS)},
+			{Name: "work_ms", Label: "The handler works for (ms)", Kind: "number", Default: "300", Min: 0, Max: routing.MaxWorkMS, Hint: fmt.Sprintf("0 to %d ms.", routing.MaxWorkMS)},
 			{Name: "timeout_ms", Label: "Timeout (ms)", Kind: "number", Default: "1000", Min: 50, Max: 2000, Hint: "50 to 2000 ms."},
 			{Name: "handler", Label: "The handler", Kind: "select", Default: watchesContext, Options: []string{watchesContext, ignoresContext}},
 		},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			work, timeout := in.Int("work_ms"), in.Int("timeout_ms")
 			ignore := in.Params["handler"] == ignoresContext
-			run := &appRun{recover: true}
-			done := make(chan struct{})
-			inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				defer close(done)
-				app.build(run).ServeHTTP(w, r)
-			})
-			h := app.serve(http.TimeoutHandler(inner, time.Duration(timeout)*time.Millisecond, "The report took too long.\n"))
-			target := fmt.Sprintf("/reports/slow?ms=%d", work)
-			if ignore {
-				target += "&ctx=ignore"
-			}
-			start := time.Now()
-			x, err := app.sendInProcess(ctx, h, appRequest{Method: http.MethodGet, Target: target, Header: http.Header{"Accept": {"application/json"}}})
-			answered := time.Since(start)
-			// The handler may still be working: wait for it (it is bounded
-			// by maxWorkMS), so the trace shows where it ended and nothing
-			// is left running after the run.
-			<-done
-			finished := time.Since(start)
+			d, err := app.Slow(ctx, time.Duration(work)*time.Millisecond, time.Duration(timeout)*time.Millisecond, ignore)
 			if err != nil {
 				return demoOutput{}, err
 			}
-			d := runData(run, x)
-			d.AnsweredMS, d.HandlerDoneMS = roundMS(answered), roundMS(finished)
-			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d.Chain, "/reports/slow", http.MethodGet), Tone: "ok",
+			x, answered, finished := d.Exchange, d.Answered, d.HandlerDone
+			o := view.RoutingOutput{Exchange: appExchangeView(x), Log: d.Log, Steps: stepsView(d, "/reports/slow", http.MethodGet), Tone: "ok",
 				Timeline: []view.RoutingParam{
 					{Name: "Response sent", Value: fmt.Sprintf("%s · %d %s", formatDuration(answered), x.Status, http.StatusText(x.Status))},
 					{Name: "Handler finished", Value: formatDuration(finished)},

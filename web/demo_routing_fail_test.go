@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -33,13 +34,13 @@ func TestRoutingHandlerPanic(t *testing.T) {
 				t.Errorf("log %q, want the panic line then the request line", out.Log)
 			}
 			for _, l := range out.Log {
-				if !strings.Contains(l, "id="+id) || strings.Contains(l, "demo_routing_handlers.go") {
+				if !strings.Contains(l, "id="+id) || strings.Contains(l, "routing/handlers.go") {
 					t.Errorf("log line %q: want id %s and no stack", l, id)
 				}
 			}
 			rec, ok := spanNamed(got.Trace, "recover")
 			if !ok || rec.Status != "error" || !strings.Contains(rec.Attributes["exception.message"], tt.wantPanic) ||
-				!strings.Contains(rec.Attributes["exception.stacktrace"], "demo_routing_handlers.go") {
+				!strings.Contains(rec.Attributes["exception.stacktrace"], "routing/handlers.go") {
 				t.Errorf("recover span %+v, want the panic and its stack", rec)
 			}
 			if h, ok := spanNamed(got.Trace, "handler brokenReport"); !ok || h.Status != "error" {
@@ -50,13 +51,28 @@ func TestRoutingHandlerPanic(t *testing.T) {
 	t.Run("panel keeps the stack out of the browser's view", func(t *testing.T) {
 		_, doc := panelAs(t, newClient(t, srv), routingPage, "handler-panic", nil)
 		front := doc.Find(".pane-front .output").Text()
-		for _, leak := range []string{"goroutine", "demo_routing_handlers.go", "runtime/panic", "brokenReport("} {
+		for _, leak := range []string{"goroutine", "routing/handlers.go", "runtime/panic", "brokenReport("} {
 			if strings.Contains(front, leak) {
 				t.Errorf("the front end pane shows %q", leak)
 			}
 		}
 		if !strings.Contains(doc.Find(".pane-back").Text(), "exception.stacktrace") {
 			t.Error("the back end pane has no stack trace")
+		}
+	})
+	t.Run("a form with the box unticked runs without recover", func(t *testing.T) {
+		c := newClient(t, srv)
+		form := parseHTML(t, c.get(routingPage, nil).text).Find("section.demo#demo-handler-panic form.demo-form")
+		values := demoFormValues(form)
+		if values.Get("recover") != "on" {
+			t.Fatalf("the box is not ticked by default: %v", values)
+		}
+		values.Del("recover") // what a browser sends for an unticked box
+		r := c.postForm(form.AttrOr("hx-post", ""), values, hdr("HX-Request", "true"))
+		doc := parseHTML(t, r.text)
+		if r.StatusCode != http.StatusOK || doc.Find(".pane-front .routing-dropped").Length() != 1 || doc.Find(".pane-back").Text() == "" ||
+			!strings.Contains(doc.Find(".pane-front pre.routing-log").Text(), "http: panic serving 127.0.0.1:") {
+			t.Errorf("status %d, front end pane %q: want the dropped connection and net/http's log line", r.StatusCode, doc.Find(".pane-front .output").Text())
 		}
 	})
 	t.Run("without recover the connection drops", func(t *testing.T) {

@@ -79,6 +79,14 @@ func (s *Server) runDemoForm(c echo.Context) error {
 			raw[k] = v[0]
 		}
 	}
+	// A browser leaves an unticked checkbox out of the form: missing from
+	// a form post, a checkbox is off, whatever its default (the JSON API
+	// gives a missing one its default).
+	for _, p := range d.Params {
+		if _, ok := raw[p.Name]; !ok && p.Kind == "checkbox" {
+			raw[p.Name] = "off"
+		}
+	}
 	run := s.execDemo(c, d, raw)
 	status := run.status()
 	result := s.resultView(c, run, status)

@@ -1,28 +1,16 @@
-package web
+package routing
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-)
-
-// The booking rate limit: a burst of three, then one more every ten
-// seconds — small, so a few clicks trip it.
-const (
-	bookingBurst  = 3
-	bookingRefill = 10 * time.Second
-	// maxBuckets bounds the limiter's memory: a flood of new callers
-	// pushes out the buckets that have refilled, then any.
-	maxBuckets = 10000
-	// maxWorkMS bounds how long a report may take, even one that ignores
-	// its context, so no goroutine outlives a run by more than this.
-	maxWorkMS = 3000
 )
 
 // appFlight is a flight as the demo app's API returns it.
@@ -34,7 +22,7 @@ type appFlight struct {
 }
 
 // handlers are the app's handlers by the name the route table gives them.
-func (a *routingApp) handlers() map[string]echo.HandlerFunc {
+func (a *App) handlers() map[string]echo.HandlerFunc {
 	return map[string]echo.HandlerFunc{
 		"listFlights": func(c echo.Context) error {
 			return c.JSON(http.StatusOK, []appFlight{flightByID(42), flightByID(181), flightByID(7)})
@@ -51,7 +39,7 @@ func (a *routingApp) handlers() map[string]echo.HandlerFunc {
 		},
 		"createBooking": func(c echo.Context) error {
 			caller, _ := c.Get(appCallerKey).(string)
-			return c.JSON(http.StatusCreated, map[string]any{"booking": "B-" + strconv.FormatInt(time.Now().UnixMilli()%100000, 10), "flight": "ER042", "caller": caller})
+			return c.JSON(http.StatusCreated, map[string]any{"booking": "B-" + strconv.FormatInt(a.now().UnixMilli()%100000, 10), "flight": "ER042", "caller": caller})
 		},
 		"showBooking": func(c echo.Context) error {
 			return c.JSON(http.StatusOK, map[string]string{"booking": c.Param("id"), "flight": "ER042"})
@@ -95,9 +83,9 @@ func brokenReport(c echo.Context) error {
 
 // slowReport works for ?ms= milliseconds. Unless ?ctx=ignore, it stops as
 // soon as its context ends — the deadline passed or the client went away.
-func (a *routingApp) slowReport(c echo.Context) error {
+func (a *App) slowReport(c echo.Context) error {
 	ms, _ := strconv.Atoi(c.QueryParam("ms"))
-	ms = max(0, min(ms, maxWorkMS))
+	ms = max(0, min(ms, MaxWorkMS))
 	ignore := c.QueryParam("ctx") == "ignore"
 	ctx, span := a.tracer.Start(c.Request().Context(), "build the report")
 	defer span.End()
@@ -116,62 +104,20 @@ func (a *routingApp) slowReport(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"report": "ready", "rows": 1200, "work_ms": ms})
 }
 
-// tokenBuckets is a rate limiter: each key has a bucket of burst tokens,
-// one refilled every interval; a request takes one or is refused.
-type tokenBuckets struct {
-	mu      sync.Mutex
-	burst   int
-	every   time.Duration
-	max     int
-	now     func() time.Time
-	buckets map[string]*tokenBucket
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-type tokenBucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newTokenBuckets(burst int, every time.Duration, maxKeys int, now func() time.Time) *tokenBuckets {
-	return &tokenBuckets{burst: burst, every: every, max: maxKeys, now: now, buckets: make(map[string]*tokenBucket)}
-}
-
-// take spends a token of key's bucket. It says whether there was one, how
-// many are left, and when refused how long until the next.
-func (t *tokenBuckets) take(key string) (ok bool, left int, wait time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	b := t.buckets[key]
-	if b == nil {
-		if len(t.buckets) >= t.max {
-			t.prune(now)
-		}
-		b = &tokenBucket{tokens: float64(t.burst), at: now}
-		t.buckets[key] = b
-	}
-	b.tokens = min(float64(t.burst), b.tokens+float64(now.Sub(b.at))/float64(t.every))
-	b.at = now
-	if b.tokens < 1 {
-		return false, 0, time.Duration((1 - b.tokens) * float64(t.every))
-	}
-	b.tokens--
-	return true, int(b.tokens), 0
-}
-
-// prune drops the buckets that have refilled (they hold nothing a new
-// bucket would not), then, if that is not enough, any.
-func (t *tokenBuckets) prune(now time.Time) {
-	full := time.Duration(t.burst) * t.every
-	for k, b := range t.buckets {
-		if now.Sub(b.at) >= full {
-			delete(t.buckets, k)
-		}
-	}
-	for k := range t.buckets {
-		if len(t.buckets) < t.max {
-			return
-		}
-		delete(t.buckets, k)
-	}
+// newRequestID names a request in the logs. It needs to be unique, not
+// secret, so the runtime's fast random source will do.
+func (a *App) newRequestID() string {
+	return strconv.FormatUint(rand.Uint64(), 36)
 }

@@ -1,4 +1,4 @@
-package web
+package routing
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,14 +31,14 @@ type appServerSpanKey struct{}
 // serve is the app's outermost layer, outside the router: it opens the
 // server span — continuing the trace the caller sent in traceparent, when
 // the request came over a real connection — and records the status.
-func (a *routingApp) serve(h http.Handler) http.Handler {
+func (a *App) serve(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := propagation.TraceContext{}.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span := a.tracer.Start(ctx, r.Method+" (no route)", trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(
 				attribute.String("http.request.method", r.Method),
 				attribute.String("url.path", r.URL.Path),
-				attribute.String("server.address", appHost+" (the lesson's demo app)"),
+				attribute.String("server.address", Host+" (the lesson's demo app)"),
 			))
 		sw := &statusRecorder{ResponseWriter: w}
 		finished := false
@@ -88,12 +87,12 @@ func (w *statusRecorder) statusCode() int {
 // layer wraps one middleware in a span that covers everything inside it
 // — the layers after it and the handler — so the waterfall nests like the
 // chain does, and records whether it handed on or answered by itself.
-func (a *routingApp) layer(run *appRun, name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+func (a *App) layer(run *appRun, name string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		key := "routing.handed_on:" + name
 		h := mw(func(c echo.Context) error { c.Set(key, true); return next(c) })
 		return func(c echo.Context) error {
-			ctx, span := a.tracer.Start(c.Request().Context(), name, trace.WithAttributes(kindAttr(ertrace.KindMiddleware)))
+			ctx, span := a.tracer.Start(c.Request().Context(), name, trace.WithAttributes(ertrace.KindKey.String(ertrace.KindMiddleware)))
 			c.SetRequest(c.Request().WithContext(ctx))
 			i := run.step(name)
 			finished := false
@@ -119,9 +118,9 @@ func (a *routingApp) layer(run *appRun, name string, mw echo.MiddlewareFunc) ech
 }
 
 // handlerSpan runs a route's handler inside its own span.
-func (a *routingApp) handlerSpan(run *appRun, name string, h echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) handlerSpan(run *appRun, name string, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx, span := a.tracer.Start(c.Request().Context(), "handler "+name, trace.WithAttributes(kindAttr(ertrace.KindHandler)))
+		ctx, span := a.tracer.Start(c.Request().Context(), "handler "+name, trace.WithAttributes(ertrace.KindKey.String(ertrace.KindHandler)))
 		c.SetRequest(c.Request().WithContext(ctx))
 		i := run.step("handler " + name)
 		finished := false
@@ -148,18 +147,18 @@ func (a *routingApp) handlerSpan(run *appRun, name string, h echo.HandlerFunc) e
 // logging names the request, lets the rest of the chain run, and writes
 // one line when it is done — with the status the chain ended on. A panic
 // that nothing recovers skips the line.
-func (a *routingApp) logging(run *appRun, log *slog.Logger) echo.MiddlewareFunc {
+func (a *App) logging(run *appRun, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req, start := c.Request(), time.Now()
-			id := newRequestID()
+			id := a.newRequestID()
 			c.Response().Header().Set(echo.HeaderXRequestID, id)
 			c.Set(appRequestIDKey, id)
 			route := c.Path()
 			run.mu.Lock()
 			run.route = route
 			for i, n := range c.ParamNames() {
-				run.params = append(run.params, pathParam{Name: n, Value: c.ParamValues()[i]})
+				run.params = append(run.params, Param{Name: n, Value: c.ParamValues()[i]})
 			}
 			run.mu.Unlock()
 			if sp, ok := req.Context().Value(appServerSpanKey{}).(trace.Span); ok && route != "" {
@@ -181,7 +180,7 @@ func (a *routingApp) logging(run *appRun, log *slog.Logger) echo.MiddlewareFunc 
 // recoverPanics turns a panic below it into a plain 500 that names the
 // request id and nothing else; the panic value and the stack go to the
 // span and the log, where the team looks.
-func (a *routingApp) recoverPanics(run *appRun, log *slog.Logger) echo.MiddlewareFunc {
+func (a *App) recoverPanics(run *appRun, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
 			span := trace.SpanFromContext(c.Request().Context())
@@ -241,50 +240,4 @@ func trimStack(stack string) string {
 		out = append(out, fn, "\t"+file)
 	}
 	return strings.Join(out, "\n")
-}
-
-// authenticate lets a request on only with a valid bearer token, and says
-// who the caller is to the layers after it.
-func (a *routingApp) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		span := trace.SpanFromContext(c.Request().Context())
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		if h == "" {
-			span.SetAttributes(attribute.String("engineroom.auth", "no Authorization header"))
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="airline"`)
-			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "log in first: send Authorization: Bearer <token>"})
-		}
-		token, isBearer := strings.CutPrefix(h, "Bearer ")
-		caller, ok := a.callerOf(token)
-		if !isBearer || !ok {
-			span.SetAttributes(attribute.String("engineroom.auth", "signature does not match"))
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="airline", error="invalid_token"`)
-			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "this token is not valid"})
-		}
-		span.SetAttributes(attribute.String("engineroom.auth", "valid token"), attribute.String("enduser.id", caller))
-		c.Set(appCallerKey, caller)
-		return next(c)
-	}
-}
-
-// rateLimit lets each caller book a few times in a burst, then one more
-// every bookingRefill; past that it answers 429 with Retry-After.
-func (a *routingApp) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		span := trace.SpanFromContext(c.Request().Context())
-		caller, _ := c.Get(appCallerKey).(string)
-		ok, left, wait := a.limiter.take(caller)
-		span.SetAttributes(attribute.String("engineroom.ratelimit.key", caller),
-			attribute.Int("engineroom.ratelimit.burst", bookingBurst), attribute.Int("engineroom.ratelimit.remaining", left))
-		h := c.Response().Header()
-		h.Set("X-Ratelimit-Limit", strconv.Itoa(bookingBurst))
-		h.Set("X-Ratelimit-Remaining", strconv.Itoa(left))
-		if !ok {
-			secs := int((wait + time.Second - 1) / time.Second)
-			h.Set(echo.HeaderRetryAfter, strconv.Itoa(secs))
-			span.SetAttributes(attribute.Int("engineroom.ratelimit.retry_after_s", secs))
-			return c.JSON(http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many bookings: try again in %d s", secs)})
-		}
-		return next(c)
-	}
 }

@@ -1,4 +1,4 @@
-package web
+package routing
 
 import (
 	"context"
@@ -19,12 +19,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// appHost is the name the demo app answers to.
-const appHost = "api.airline.test"
+// maxBody bounds the response body a run keeps.
+const maxBody = 4096
 
-// appExchange is one request to the demo app and what came back — or how
+// Exchange is one request to the app and what came back — or how
 // the connection ended without an answer.
-type appExchange struct {
+type Exchange struct {
 	Method string        `json:"method"`
 	Target string        `json:"target"`
 	Sent   http.Header   `json:"request_headers"`
@@ -36,8 +36,8 @@ type appExchange struct {
 	Dropped string `json:"dropped,omitempty"`
 }
 
-// appRequest is what a demo sends to the app.
-type appRequest struct {
+// request is what a run sends to the app.
+type request struct {
 	Method string
 	Target string
 	Header http.Header
@@ -45,15 +45,15 @@ type appRequest struct {
 }
 
 // clientSpan opens the span of the demo sending req: the caller's side.
-func (a *routingApp) clientSpan(ctx context.Context, r appRequest) (context.Context, trace.Span) {
+func (a *App) clientSpan(ctx context.Context, r request) (context.Context, trace.Span) {
 	return a.tracer.Start(ctx, r.Method+" "+pathOf(r.Target), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 		attribute.String("http.request.method", r.Method),
-		attribute.String("url.full", "http://"+appHost+r.Target),
-		attribute.String("server.address", appHost),
+		attribute.String("url.full", "http://"+Host+r.Target),
+		attribute.String("server.address", Host),
 	))
 }
 
-func endClientSpan(span trace.Span, x *appExchange) {
+func endClientSpan(span trace.Span, x *Exchange) {
 	if x.Dropped != "" {
 		span.SetStatus(codes.Error, x.Dropped)
 		return
@@ -66,11 +66,11 @@ func endClientSpan(span trace.Span, x *appExchange) {
 
 // sendInProcess hands r to h as a server would, with a real request and a
 // recorder for the response: no socket, the same code path.
-func (a *routingApp) sendInProcess(ctx context.Context, h http.Handler, r appRequest) (appExchange, error) {
+func (a *App) sendInProcess(ctx context.Context, h http.Handler, r request) (Exchange, error) {
 	ctx, span := a.clientSpan(ctx, r)
 	defer span.End()
-	x := appExchange{Method: r.Method, Target: r.Target, Sent: r.Header.Clone()}
-	req, err := http.NewRequestWithContext(ctx, r.Method, "http://"+appHost+r.Target, strings.NewReader(r.Body))
+	x := Exchange{Method: r.Method, Target: r.Target, Sent: r.Header.Clone()}
+	req, err := http.NewRequestWithContext(ctx, r.Method, "http://"+Host+r.Target, strings.NewReader(r.Body))
 	if err != nil {
 		return x, err
 	}
@@ -84,7 +84,7 @@ func (a *routingApp) sendInProcess(ctx context.Context, h http.Handler, r appReq
 	x.Took = time.Since(start)
 	res := rec.Result()
 	x.Status, x.Header = res.StatusCode, res.Header
-	body, _ := io.ReadAll(io.LimitReader(res.Body, maxBodyAttr))
+	body, _ := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	x.Body = string(body)
 	endClientSpan(span, &x)
 	return x, nil
@@ -94,8 +94,8 @@ func (a *routingApp) sendInProcess(ctx context.Context, h http.Handler, r appReq
 // request, so a panic nothing recovers meets net/http's own last resort —
 // it logs the panic and closes the connection — instead of this server.
 // It returns the exchange and the first line net/http logged.
-func (a *routingApp) sendLoopback(ctx context.Context, h http.Handler, r appRequest) (appExchange, string, error) {
-	x := appExchange{Method: r.Method, Target: r.Target, Sent: r.Header.Clone()}
+func (a *App) sendLoopback(ctx context.Context, h http.Handler, r request) (Exchange, string, error) {
+	x := Exchange{Method: r.Method, Target: r.Target, Sent: r.Header.Clone()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return x, "", fmt.Errorf("routing: listening on loopback: %w", err)
@@ -117,7 +117,7 @@ func (a *routingApp) sendLoopback(ctx context.Context, h http.Handler, r appRequ
 	if err != nil {
 		return x, "", err
 	}
-	req.Host = appHost
+	req.Host = Host
 	for k, v := range r.Header {
 		req.Header[k] = v
 	}
@@ -136,14 +136,20 @@ func (a *routingApp) sendLoopback(ctx context.Context, h http.Handler, r appRequ
 		}
 		x.Dropped = err.Error()
 	} else {
-		body, _ := io.ReadAll(io.LimitReader(res.Body, maxBodyAttr))
+		body, _ := io.ReadAll(io.LimitReader(res.Body, maxBody))
 		_ = res.Body.Close()
 		x.Status, x.Header, x.Body = res.StatusCode, res.Header, string(body)
 	}
 	endClientSpan(span, &x)
-	_, lines, _ := errLog.snapshot()
+	lines := errLog.lines()
 	if len(lines) == 0 {
 		return x, "", nil
 	}
 	return x, lines[0], nil
+}
+
+// pathOf is the path of a target, without its query.
+func pathOf(target string) string {
+	p, _, _ := strings.Cut(target, "?")
+	return p
 }
