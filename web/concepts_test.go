@@ -39,6 +39,8 @@ var mustSee = []string{
 	"http-service", "http-retry", "http-api", "outbound-call", "backoff", "breaker-open",
 	"job-enqueue", "password-hash", "session", "token", "authorization", "rate-limit",
 	"encryption", "etag-check", "webhook-send", "webhook-verify", "health-check",
+	"polling", "long-poll", "realtime-stream", "realtime-message", "event-publish",
+	"replica-read", "shard-routing", "query-queue", "load-shedding",
 }
 
 // TestConceptLinksEverySpan runs every demo the lessons place, through the

@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	e.POST("/sql/reset", s.resetSQL, page...)
 	e.GET("/sql/download", s.downloadSQL, page...)
 	e.GET("/mailbox", s.showMailbox, page...)
+	e.GET("/event-runs/:id", s.showEventRun, page...)
 	e.GET("/traces/:id/sequence", s.showTraceSequence, page...)
 	e.GET("/traces/compare", s.showTraceCompare, page...)
 	e.GET("/join", s.showJoin, page...)

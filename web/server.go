@@ -89,6 +89,10 @@ type Server struct {
 	rooms   *roomService
 	metrics *serverMetrics
 	balance balanceLab // the load-balancing lesson's web tier, started on first use
+	events  eventLab   // the events lesson's queue and consumers, started on first use
+
+	// realtime is the real-time lesson's feed server, started on first use.
+	realtime realtimeLab
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
@@ -200,6 +204,8 @@ func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
 func (s *Server) Close(ctx context.Context) error {
 	s.rooms.close()
 	s.balance.close()
+	s.events.close()
+	s.realtime.close()
 	return errors.Join(s.third.close(ctx), s.sql.Close(), s.cache.Close(), s.traces.Shutdown(ctx))
 }
 

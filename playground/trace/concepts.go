@@ -41,6 +41,7 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"webhook-verify", KindHandler, "Webhook signature check"}, Names: []string{"verify webhook"}},
 	{Concept: Concept{"handler", KindHandler, "Handler"}},
 
+	{Concept: Concept{"replica-read", KindSQL, "Read from a replica"}, Attr: "engineroom.db.node", Values: []string{"replica"}},
 	{Concept: Concept{"sql-transaction", KindSQL, "SQL transaction"}, Attr: "db.operation.name", Values: []string{"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}},
 	{Concept: Concept{"sql-plan", KindSQL, "SQL query plan"}, Attr: "db.operation.name", Values: []string{"EXPLAIN"}},
 	{Concept: Concept{"sql-schema", KindSQL, "SQL schema change"}, Attr: "db.operation.name", Values: []string{"CREATE", "DROP", "ALTER", "REINDEX", "ANALYZE"}},
@@ -56,6 +57,10 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"cache-write", KindCache, "Cache write"}, Attr: "db.operation.name", Values: []string{"SET", "SETNX", "SETEX", "MSET"}},
 	{Concept: Concept{"cache-command", KindCache, "Cache command"}},
 
+	{Concept: Concept{"realtime-message", KindHTTP, "Message on an open stream"}, Attr: "engineroom.realtime.seq"},
+	{Concept: Concept{"realtime-stream", KindHTTP, "Event stream or WebSocket"}, Attr: "engineroom.realtime.transport", Values: []string{"sse", "websocket"}},
+	{Concept: Concept{"long-poll", KindHTTP, "Long poll"}, Attr: "engineroom.realtime.transport", Values: []string{"long-polling"}},
+	{Concept: Concept{"polling", KindHTTP, "Poll"}, Attr: "engineroom.realtime.transport", Values: []string{"polling"}},
 	{Concept: Concept{"lb-hop", KindHTTP, "Through the load balancer"}, Attr: "engineroom.instance"},
 	{Concept: Concept{"http-retry", KindHTTP, "Retry attempt"}, Attr: "http.request.resend_count"},
 	{Concept: Concept{"http-service", KindHTTP, "Call to another service"}, Attr: "peer.service"},
@@ -64,6 +69,7 @@ var conceptRules = [...]conceptRule{
 
 	{Concept: Concept{"render", KindRender, "Render"}},
 
+	{Concept: Concept{"dead-letter", KindJob, "Dead-lettered job"}, Attr: "engineroom.job.outcome", Values: []string{"discarded"}},
 	{Concept: Concept{"job-enqueue", KindJob, "Job enqueued"}, Names: []string{"enqueue job"}},
 	{Concept: Concept{"job-run", KindJob, "Job run"}},
 
@@ -82,6 +88,13 @@ var conceptRules = [...]conceptRule{
 	{Concept: Concept{"sandbox", KindInternal, "Your private database"}, Names: []string{"sandbox create"}},
 	{Concept: Concept{"health-check", KindInternal, "Health check"}, Attr: "engineroom.check.ok"},
 	{Concept: Concept{"context-deadline", KindInternal, "Work under a deadline"}, Attr: "engineroom.watches_context"},
+	{Concept: Concept{"event-publish", KindInternal, "Event published to subscribers"}, Attr: "engineroom.event.subscribers"},
+	{Concept: Concept{"duplicate-skipped", KindInternal, "Duplicate event skipped"}, Names: []string{"skip duplicate event"}},
+	{Concept: Concept{"replica-wait", KindInternal, "Wait for the replica"}, Names: []string{"wait for the replica"}},
+	{Concept: Concept{"shard-routing", KindInternal, "Shard routing"}, Attr: "engineroom.shard.key"},
+	{Concept: Concept{"scatter-gather", KindInternal, "Scatter and gather"}, Names: []string{"scatter the query", "gather:"}},
+	{Concept: Concept{"load-shedding", KindInternal, "Refused under load"}, Attr: "engineroom.gate.outcome", Values: []string{"refused"}},
+	{Concept: Concept{"query-queue", KindInternal, "Query slot and queue"}, Attr: "engineroom.gate.outcome"},
 	{Concept: Concept{"app-step", KindInternal, "App step"}},
 }
 
