@@ -23,6 +23,12 @@ var (
 	seriesCreated     = metricSeries{"engineroom_sandboxes_created_total", "SQL sandboxes created, resets included."}
 	seriesSQLiteMem   = metricSeries{"engineroom_sqlite_memory_bytes", "Bytes SQLite has allocated, all databases together."}
 	seriesJobs        = metricSeries{"engineroom_jobs_waiting", "Jobs waiting in the queue."}
+	seriesRunning     = metricSeries{"engineroom_queries_running", "Sandbox operations running now, in the query slots or the long lane."}
+	seriesWaiting     = metricSeries{"engineroom_queries_waiting", "Sandbox operations waiting for a query slot or a place in the long lane."}
+	seriesSaturated   = metricSeries{"engineroom_queries_saturated_total", "Sandbox operations refused (503) after waiting for a slot the whole queue wait."}
+	seriesLongLane    = metricSeries{"engineroom_queries_long_lane_total", "Sandbox operations that held a slot for 250 ms and moved into the long lane."}
+	seriesCrowded     = metricSeries{"engineroom_queries_crowded_total", "Sandbox operations stopped after 250 ms because others waited and the long lane was full."}
+	seriesHeavy       = metricSeries{"engineroom_queries_heavy_total", "Operations of heavy visitors (recent statements ran into their limit), run in the long lane only."}
 	seriesCacheHits   = metricSeries{"engineroom_cache_hits_total", "Cache lookups that found their key. Hit ratio: rate(engineroom_cache_hits_total[5m]) / (rate(engineroom_cache_hits_total[5m]) + rate(engineroom_cache_misses_total[5m]))."}
 	seriesCacheMisses = metricSeries{"engineroom_cache_misses_total", "Cache lookups that did not find their key; engineroom_cache_hits_total says how to compute the hit ratio."}
 )
@@ -39,18 +45,24 @@ type scraped struct {
 	s                                                   *Server
 	inFlight, sandboxes, created, sqliteMem, hits, miss *prometheus.Desc
 	jobs                                                *prometheus.Desc
+	running, waiting, saturated, long, crowded, heavy   *prometheus.Desc
 }
 
 func newScraped(s *Server) *scraped {
 	return &scraped{
 		s: s, inFlight: seriesInFlight.desc(), sandboxes: seriesSandboxes.desc(), created: seriesCreated.desc(),
 		sqliteMem: seriesSQLiteMem.desc(), hits: seriesCacheHits.desc(), miss: seriesCacheMisses.desc(), jobs: seriesJobs.desc(),
+		running: seriesRunning.desc(), waiting: seriesWaiting.desc(), saturated: seriesSaturated.desc(),
+		long: seriesLongLane.desc(), crowded: seriesCrowded.desc(), heavy: seriesHeavy.desc(),
 	}
 }
 
 // Describe sends the description of every series Collect may send.
 func (sc *scraped) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sc.inFlight, sc.sandboxes, sc.created, sc.sqliteMem, sc.hits, sc.miss, sc.jobs} {
+	for _, d := range []*prometheus.Desc{
+		sc.inFlight, sc.sandboxes, sc.created, sc.sqliteMem, sc.hits, sc.miss, sc.jobs,
+		sc.running, sc.waiting, sc.saturated, sc.long, sc.crowded, sc.heavy,
+	} {
 		ch <- d
 	}
 }
@@ -66,6 +78,12 @@ func (sc *scraped) Collect(ch chan<- prometheus.Metric) {
 	send(sc.sandboxes, prometheus.GaugeValue, float64(sb.Sandboxes))
 	send(sc.created, prometheus.CounterValue, float64(sb.Created))
 	send(sc.sqliteMem, prometheus.GaugeValue, float64(sb.SQLiteMemory))
+	send(sc.running, prometheus.GaugeValue, float64(sb.Running))
+	send(sc.waiting, prometheus.GaugeValue, float64(sb.Waiting))
+	send(sc.saturated, prometheus.CounterValue, float64(sb.Saturated))
+	send(sc.long, prometheus.CounterValue, float64(sb.Long))
+	send(sc.crowded, prometheus.CounterValue, float64(sb.Crowded))
+	send(sc.heavy, prometheus.CounterValue, float64(sb.Heavy))
 	l := s.cache.Lookups()
 	send(sc.hits, prometheus.CounterValue, float64(l.Hits))
 	send(sc.miss, prometheus.CounterValue, float64(l.Misses))

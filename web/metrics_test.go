@@ -134,6 +134,12 @@ func TestMetricsEndpoint(t *testing.T) {
 		{"sandboxes created", counter("engineroom_sandboxes_created_total", nil), atLeast(1)},
 		{"SQLite memory", gauge("engineroom_sqlite_memory_bytes"), atLeast(1)},
 		{"jobs waiting", gauge("engineroom_jobs_waiting"), atLeast(0)},
+		{"queries running", gauge("engineroom_queries_running"), atLeast(0)},
+		{"queries waiting", gauge("engineroom_queries_waiting"), atLeast(0)},
+		{"queries refused, queue full", counter("engineroom_queries_saturated_total", nil), equal(0)},
+		{"queries into the long lane", counter("engineroom_queries_long_lane_total", nil), atLeast(0)},
+		{"queries stopped to make way", counter("engineroom_queries_crowded_total", nil), equal(0)},
+		{"heavy visitors' queries", counter("engineroom_queries_heavy_total", nil), equal(0)},
 		{"requests in flight, this scrape", gauge("engineroom_http_requests_in_flight"), atLeast(1)},
 		{"goroutines", gauge("go_goroutines"), atLeast(1)},
 	}

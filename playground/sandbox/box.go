@@ -173,6 +173,10 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 		}
 		heavy := b.held.heavy(m.opts.Now())
 		if err := m.takeSlot(ctx, heavy); err != nil {
+			if heavy && errors.Is(err, ErrSaturated) {
+				// Still knocking while the long lane is full: stay heavy.
+				b.held.add(m.opts.Now(), heavyTimeout)
+			}
 			m.discardUnopened(b)
 			b.mu.Unlock()
 			return nil, err
@@ -180,13 +184,17 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 		created := b.db == nil
 		if created {
 			if err := m.create(ctx, b); err != nil {
-				m.releaseSlot()
+				if heavy {
+					m.slots.leaveLongLane()
+				} else {
+					m.releaseSlot()
+				}
 				m.discardUnopened(b)
 				b.mu.Unlock()
 				return nil, err
 			}
 		}
-		l := &lease{m: m, b: b, recycled: b.recycled, created: created, slot: true, since: m.opts.Now(), heavy: heavy}
+		l := &lease{m: m, b: b, recycled: b.recycled, created: created, slot: true, long: heavy, since: m.opts.Now(), heavy: heavy}
 		b.recycled = false
 		return l, nil
 	}
@@ -220,8 +228,11 @@ func (l *lease) pause() {
 	now := l.m.opts.Now()
 	switch d := now.Sub(l.since); {
 	case l.crowded:
-		// Stopped to make way: it counts as running into the limit.
-		l.b.held.add(now, l.budget())
+		// Stopped to make way while the server was crowded: it counts
+		// twice its budget, enough to make the visitor heavy at once (for
+		// about 12 s, if nothing else counts): a visitor whose statements
+		// run long then waits for the long lane instead of holding slots.
+		l.b.held.add(now, 2*l.budget())
 		l.crowded = false
 	case l.ranOut(d):
 		l.b.held.add(now, d)
@@ -254,9 +265,9 @@ func (l *lease) resume(ctx context.Context) error {
 	return nil
 }
 
-// takeSlot takes a global slot for a new operation, waiting at most
-// QueueWait. Waiters are served in the order they came, heavy visitors'
-// after the others' (see gate).
+// takeSlot takes a global slot for a new operation, or for a heavy
+// visitor's a place in the long lane, waiting at most QueueWait. Waiters
+// are served in the order they came (see gate).
 func (m *Manager) takeSlot(ctx context.Context, heavy bool) error {
 	priority := newOp
 	if heavy {

@@ -7,78 +7,83 @@ import (
 )
 
 // gate is the set of global query slots: a counting semaphore whose
-// waiters are served in the order they came, except that
+// waiters are served in the order they came, except that operations
+// already under way (a concurrency demo's next statement, after a pause)
+// go before new ones: without that, a demo that gives its slot back
+// between statements would queue behind the whole class once per
+// statement.
 //
-//   - operations already under way (a concurrency demo's next statement,
-//     after a pause) go before new ones: without that, a demo that gives
-//     its slot back between statements would queue behind the whole class
-//     once per statement;
-//   - heavy visitors — those whose recent queries held slots for a long
-//     time (see box.heavy) — go after everyone else and never take the
-//     last free slot. A few visitors sending statements that run until
-//     their time limit would otherwise hold every slot, and a class's
-//     millisecond queries would wait seconds behind them; this way one
-//     slot is always left to the light ones.
-//
-// Beside the slots runs a long lane: an operation that has held a slot for
-// a while (see lane.go) moves into it, giving its slot to the next waiter,
-// if the lane has room. So a few long queries run beside the class's
-// short ones instead of in front of them.
+// Beside the slots runs a long lane, of half as many places (at least
+// one). An operation that has held a slot for a while (see lane.go) moves
+// into it, handing its slot to the next waiter, if the lane has room: a few
+// long queries run beside the class's short ones instead of in front of
+// them. Heavy visitors — those whose recent queries ran into their time
+// limit (see usage.go) — run in the long lane only, waiting for a place
+// there, and never take a slot: a few visitors sending statements that run
+// until their limit would otherwise hold the slots, and a class's
+// millisecond queries would wait seconds behind them.
 type gate struct {
 	mu       sync.Mutex
 	size     int
 	free     int
 	long     int // operations in the long lane
 	longSize int
-	waiting  [3]list.List // of chan struct{}: [under way, new, heavy]
+	waiting  [3]list.List // of chan struct{}: [under way, new] for a slot, [heavy] for the long lane
 }
 
-// Priorities of a wait for a slot.
+// Priorities of a wait.
 const (
 	underWay = 0
 	newOp    = 1
-	heavyOp  = 2
+	heavyOp  = 2 // waits for a place in the long lane, not a slot
 )
 
 func newGate(size int) *gate {
 	return &gate{size: size, free: size, longSize: max(1, size/2)}
 }
 
-// reserve is how many slots a heavy operation must leave free: one, when
-// there are at least two.
-func (g *gate) reserve() int { return min(1, g.size-1) }
-
-// canTake reports whether an operation of priority p may take a free slot
-// now, nobody waiting before it. The caller holds mu.
+// canTake reports whether an operation of priority p may start now,
+// nobody waiting before it. The caller holds mu.
 func (g *gate) canTake(p int) bool {
+	if p == heavyOp {
+		return g.waiting[heavyOp].Len() == 0 && g.long < g.longSize
+	}
 	for q := range p + 1 {
 		if g.waiting[q].Len() > 0 {
 			return false
 		}
 	}
-	if p == heavyOp {
-		return g.free > g.reserve()
-	}
 	return g.free > 0
 }
 
-// tryAcquire takes a slot if one is free for priority p and nobody waits
-// before it.
+// take starts an operation of priority p: a slot, or for a heavy one a
+// place in the long lane. The caller holds mu.
+func (g *gate) take(p int) {
+	if p == heavyOp {
+		g.long++
+		return
+	}
+	g.free--
+}
+
+// tryAcquire starts an operation of priority p if there is room for it and
+// nobody waits before it.
 func (g *gate) tryAcquire(p int) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.canTake(p) {
-		g.free--
+		g.take(p)
 		return true
 	}
 	return false
 }
 
-// acquire takes a slot, waiting as long as ctx allows.
+// acquire starts an operation of priority p, waiting as long as ctx
+// allows.
 func (g *gate) acquire(ctx context.Context, priority int) error {
 	g.mu.Lock()
 	if g.canTake(priority) {
-		g.free--
+		g.take(priority)
 		g.mu.Unlock()
 		return nil
 	}
@@ -93,9 +98,13 @@ func (g *gate) acquire(ctx context.Context, priority int) error {
 	g.mu.Lock()
 	select {
 	case <-ready:
-		// The slot came as ctx ended: pass it on.
+		// The room came as ctx ended: pass it on.
 		g.mu.Unlock()
-		g.release()
+		if priority == heavyOp {
+			g.leaveLongLane()
+		} else {
+			g.release()
+		}
 	default:
 		g.waiting[priority].Remove(e)
 		g.mu.Unlock()
@@ -103,28 +112,23 @@ func (g *gate) acquire(ctx context.Context, priority int) error {
 	return ctx.Err()
 }
 
-// release gives a slot back: to the first waiter under way, else the first
-// new one, else the first heavy one if that leaves the reserve free.
+// release gives a slot back.
 func (g *gate) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.handOff()
 }
 
-// handOff frees a slot and passes it on. The caller holds mu.
+// handOff frees a slot and passes it to the first waiter under way, else
+// the first new one. The caller holds mu.
 func (g *gate) handOff() {
 	g.free++
-	for p := range g.waiting {
-		e := g.waiting[p].Front()
-		if e == nil {
-			continue
-		}
-		if p == heavyOp && g.free <= g.reserve() {
+	for _, p := range [...]int{underWay, newOp} {
+		if e := g.waiting[p].Front(); e != nil {
+			g.free--
+			close(g.waiting[p].Remove(e).(chan struct{}))
 			return
 		}
-		g.free--
-		close(g.waiting[p].Remove(e).(chan struct{}))
-		return
 	}
 }
 
@@ -141,15 +145,19 @@ func (g *gate) toLongLane() bool {
 	return true
 }
 
-// leaveLongLane ends an operation's stay in the long lane.
+// leaveLongLane ends an operation's stay in the long lane, passing its
+// place to the first heavy waiter.
 func (g *gate) leaveLongLane() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if e := g.waiting[heavyOp].Front(); e != nil {
+		close(g.waiting[heavyOp].Remove(e).(chan struct{}))
+		return
+	}
 	g.long--
 }
 
-// othersWaiting reports whether operations other than heavy visitors'
-// wait for a slot.
+// othersWaiting reports whether operations wait for a slot.
 func (g *gate) othersWaiting() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()

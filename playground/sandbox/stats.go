@@ -16,8 +16,8 @@ type Stats struct {
 	Saturated     uint64 // calls refused with ErrSaturated
 	RateLimited   uint64 // calls refused with ErrRateLimited
 	TooFast       uint64 // calls refused with ErrTooFast
-	// Heavy counts operations of heavy visitors, queued behind the others
-	// and kept off the last free slot (see gate).
+	// Heavy counts operations of heavy visitors, run in the long lane only
+	// (see gate).
 	Heavy uint64
 	// Long counts operations moved into the long lane, Crowded those
 	// stopped because it was full while others waited (see lane.go).

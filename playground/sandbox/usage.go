@@ -13,11 +13,14 @@ import (
 // query typed by mistake is forgiven. Lessons' queries, even slow
 // ones such as the planted slow query or the document updates, end well
 // within the limit and never count, however often they run; statements
-// that only the limit stops (endless recursion, cross joins) do.
+// that only the limit stops (endless recursion, cross joins) do. So does
+// a statement stopped to make way (ErrCrowded, see lane.go), twice over:
+// on a crowded server a visitor whose statements run long is heavy at
+// once.
 //
-// A heavy visitor's operation queues behind everyone else's, never takes
-// the last free slot (see gate), and gets heavyTimeout instead of
-// QueryTimeout: it can hold a slot for a moment, never for seconds. It
+// A heavy visitor's operation runs only in the long lane, never in one of
+// the slots the others share (see gate), and gets heavyTimeout instead of
+// QueryTimeout: it holds its place for a moment, never for seconds. It
 // keeps counting while it runs into that shorter limit, so a visitor who
 // keeps sending such statements stays heavy, and one who stops is light
 // again within a minute or two.
@@ -31,7 +34,7 @@ const (
 )
 
 // heavyNote ends the time-limit message of a heavy visitor's statement.
-const heavyNote = "; your recent queries ran into the time limit, so for a while yours get less time and wait for everyone else's"
+const heavyNote = "; your recent queries ran long while others waited, so for a while yours get less time and run one at a time with other long ones"
 
 // ranOut reports whether holding a slot for d used up the lease's budget.
 func (l *lease) ranOut(d time.Duration) bool {
