@@ -139,6 +139,7 @@ type lease struct {
 	stop    context.CancelCauseFunc
 	watch   *time.Timer
 	crowded bool // the watch stopped the operation (ErrCrowded)
+	early   bool // the watch's next look is its early one (see lane.go)
 }
 
 // acquire returns visitor's sandbox, locked and created if needed, and a
@@ -237,10 +238,17 @@ func (l *lease) pause() {
 	case l.ranOut(d):
 		l.b.held.add(now, d)
 	}
-	if l.long {
+	switch {
+	case l.long && l.heavy:
+		// A heavy visitor's place in the lane rests as long as it ran
+		// before the next heavy one gets it: however many heavy visitors
+		// queue, they keep at most half a core busy.
+		time.AfterFunc(now.Sub(l.since), l.m.slots.leaveLongLane)
+		l.long = false
+	case l.long:
 		l.m.slots.leaveLongLane()
 		l.long = false
-	} else {
+	default:
 		l.m.releaseSlot()
 	}
 	l.slot = false

@@ -158,10 +158,13 @@ func (g *gate) leaveLongLane() {
 }
 
 // othersWaiting reports whether operations wait for a slot.
-func (g *gate) othersWaiting() bool {
+func (g *gate) othersWaiting() bool { return g.lightWaiting() > 0 }
+
+// lightWaiting counts the operations waiting for a slot.
+func (g *gate) lightWaiting() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.waiting[underWay].Len()+g.waiting[newOp].Len() > 0
+	return g.waiting[underWay].Len() + g.waiting[newOp].Len()
 }
 
 // counts returns how many operations run (in slots or the long lane) and

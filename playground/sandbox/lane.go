@@ -17,7 +17,16 @@ import (
 // short ones, never in front of them. Lessons' queries end in
 // milliseconds; the few slow ones (a planted slow query, an index
 // comparison) take the long lane.
-const longAfter = 250 * time.Millisecond
+//
+// When the queue is long (crowdedQueue waiting or more: a burst, or
+// visitors firing statements that run long), an operation is looked at
+// sooner, after crowdedAfter: each new visitor sending endless statements
+// then holds a slot for 50 ms, not 250, before it is known to be heavy.
+const (
+	longAfter    = 250 * time.Millisecond
+	crowdedAfter = 50 * time.Millisecond
+	crowdedQueue = 8
+)
 
 // graceOf is how long an operation with the given budget may hold a slot
 // before it is watched: longAfter, or half a short budget.
@@ -47,7 +56,8 @@ func (l *lease) arm() {
 	if l.stop == nil || !l.slot || l.long {
 		return
 	}
-	d := graceOf(l.budget())
+	l.early = true
+	d := min(crowdedAfter, graceOf(l.budget()))
 	if l.watch == nil {
 		l.watch = time.AfterFunc(d, l.check)
 		return
@@ -55,13 +65,21 @@ func (l *lease) arm() {
 	l.watch.Reset(d)
 }
 
-// check runs when the operation has held its slot for its grace: into the
-// long lane, stopped, or looked at again.
+// check runs when the operation has held its slot for crowdedAfter, and
+// again at its grace unless the queue was long: into the long lane,
+// stopped, or looked at again.
 func (l *lease) check() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.slot || l.long || l.stop == nil {
 		return
+	}
+	if l.early {
+		l.early = false
+		if grace := graceOf(l.budget()); grace > crowdedAfter && l.m.slots.lightWaiting() < crowdedQueue {
+			l.watch.Reset(grace - crowdedAfter)
+			return
+		}
 	}
 	switch {
 	case l.m.slots.toLongLane():
