@@ -26,7 +26,14 @@ const DocsLimit = 2000
 
 // docsTableSQL creates the documents table. The CHECK refuses text that
 // is not JSON, the one piece of schema a document table keeps.
-const docsTableSQL = `CREATE TABLE IF NOT EXISTS booking_docs (
+//
+// It is a TEMP table: it lives with the sandbox's connection, in SQLite's
+// heap, growing a page at a time (about 1.5 MiB). In the main database it
+// would overflow the sandbox's 256 KiB of headroom, and SQLite's in-memory
+// file doubles its buffer when it runs out: 2.6 MiB more for every visitor
+// of the lesson.
+// Reset drops it with the connection; the next demo builds it again.
+const docsTableSQL = `CREATE TEMP TABLE IF NOT EXISTS booking_docs (
   id  INTEGER PRIMARY KEY,
   doc TEXT NOT NULL CHECK (json_valid(doc))
 )`
