@@ -73,7 +73,6 @@ var sqlErrorMessages = []struct {
 	{sandbox.ErrTooFast, http.StatusTooManyRequests, "You are sending queries faster than the server takes them from one visitor. Wait a second and run it again."},
 	{sandbox.ErrRateLimited, http.StatusTooManyRequests, "Too many new databases from your network just now. Wait a little and try again."},
 	{sandbox.ErrSaturated, http.StatusServiceUnavailable, "The server is busy running the whole class's queries. Try again in a few seconds."},
-	{sandbox.ErrCrowded, http.StatusServiceUnavailable, "The server is busy: this demo's queries took longer than a moment while the whole class waited, so they were stopped. Try again in a few seconds."},
 	{sandbox.ErrClosed, http.StatusServiceUnavailable, "The server is shutting down. Try again in a moment."},
 }
 

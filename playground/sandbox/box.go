@@ -140,6 +140,7 @@ type lease struct {
 	watch   *time.Timer
 	crowded bool // the watch stopped the operation (ErrCrowded)
 	early   bool // the watch's next look is its early one (see lane.go)
+	trusted bool // the operation runs the app's own statements (see lease.begin)
 }
 
 // acquire returns visitor's sandbox, locked and created if needed, and a

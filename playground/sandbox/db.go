@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -72,8 +71,8 @@ type Opener func(ctx context.Context, fn func(ctx context.Context, db *DB) error
 // the same visitor). The ctx passed to fn carries the QueryTimeout deadline
 // (a heavy visitor's is shorter, see usage.go);
 // a transaction fn leaves open is rolled back. fn's error is returned as
-// is, unless fn was stopped to let others run (see lane.go): then it is a
-// LimitError wrapping ErrCrowded.
+// is. fn's statements are the app's own: they may move into the long lane
+// but are never stopped to let others run (see lane.go).
 func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.Context, db *DB) error) error {
 	l, err := m.acquire(ctx, visitor)
 	if err != nil {
@@ -84,16 +83,10 @@ func (m *Manager) With(ctx context.Context, visitor string, fn func(ctx context.
 	db.r.stmts = l.b.stmts
 	l.limit(db.r)
 	defer func() { l.b.total = db.r.total }()
-	ctx, cancel := l.begin(ctx)
+	ctx, cancel := l.begin(ctx, true)
 	defer cancel()
 	defer db.r.rollback()
-	if err := fn(ctx, db); err != nil {
-		if errors.Is(context.Cause(ctx), ErrCrowded) {
-			return &LimitError{Err: ErrCrowded, RetryAfter: saturatedRetry}
-		}
-		return err
-	}
-	return nil
+	return fn(ctx, db)
 }
 
 // AsInt reads a cell of QueryResult.Values as an integer: 0 for NULL, text

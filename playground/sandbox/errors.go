@@ -132,8 +132,8 @@ func codeName(code int) string {
 }
 
 // LimitError is a refusal that passes if the caller waits: it wraps
-// ErrRateLimited, ErrTooFast, ErrSaturated or ErrCrowded (errors.Is finds
-// them) and says how long to wait before trying again.
+// ErrRateLimited, ErrTooFast or ErrSaturated (errors.Is finds them) and
+// says how long to wait before trying again.
 type LimitError struct {
 	Err        error
 	RetryAfter time.Duration

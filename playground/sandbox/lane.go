@@ -8,14 +8,16 @@ import (
 // The long lane. An operation that still holds its global slot after
 // longAfter is watched (see lease.check): it moves into the long lane,
 // handing its slot to the next waiter, if the lane has room; if the lane
-// is full and others wait for a slot, it is stopped with ErrCrowded, which
-// counts as running into its time limit (see usage.go). With nobody
-// waiting it keeps its slot and is looked at again shortly.
+// is full and others wait for a slot, a visitor's own statements are
+// stopped with ErrCrowded, which makes the visitor heavy (see usage.go),
+// while a lesson's demo keeps its slot: its statements are known to end,
+// and stopping them would throw their work away. With nobody waiting it
+// keeps its slot and is looked at again shortly.
 //
-// So no statement holds a slot the class needs for more than a moment,
-// however long its time limit: a few long queries run beside the class's
-// short ones, never in front of them. Lessons' queries end in
-// milliseconds; the few slow ones (a planted slow query, an index
+// So no statement a visitor typed holds a slot the class needs for more
+// than a moment, however long its time limit: a few long queries run
+// beside the class's short ones, never in front of them. Lessons' queries
+// end in milliseconds; the few slow ones (a planted slow query, an index
 // comparison) take the long lane.
 //
 // When the queue is long (crowdedQueue waiting or more: a burst, or
@@ -36,12 +38,15 @@ func graceOf(budget time.Duration) time.Duration {
 
 // begin starts the lease's operation: it returns ctx bounded by the
 // operation's budget, which the watch may also end with ErrCrowded, and
-// starts the watch.
-func (l *lease) begin(ctx context.Context) (context.Context, context.CancelFunc) {
+// starts the watch. A trusted operation runs the app's own statements
+// (a lesson's demo), which are known to end: it may move into the long
+// lane but is never stopped to make way, since stopping it would only
+// throw its work away. Statements a visitor wrote are not trusted.
+func (l *lease) begin(ctx context.Context, trusted bool) (context.Context, context.CancelFunc) {
 	ctx, stop := context.WithCancelCause(ctx)
 	ctx, cancel := context.WithTimeout(ctx, l.budget())
 	l.mu.Lock()
-	l.stop = stop
+	l.stop, l.trusted = stop, trusted
 	l.arm()
 	l.mu.Unlock()
 	return ctx, func() {
@@ -56,8 +61,11 @@ func (l *lease) arm() {
 	if l.stop == nil || !l.slot || l.long {
 		return
 	}
-	l.early = true
-	d := min(crowdedAfter, graceOf(l.budget()))
+	l.early = !l.trusted
+	d := graceOf(l.budget())
+	if l.early {
+		d = min(crowdedAfter, d)
+	}
 	if l.watch == nil {
 		l.watch = time.AfterFunc(d, l.check)
 		return
@@ -85,7 +93,7 @@ func (l *lease) check() {
 	case l.m.slots.toLongLane():
 		l.long = true
 		l.m.stats.long.Add(1)
-	case l.m.slots.othersWaiting():
+	case !l.trusted && l.m.slots.othersWaiting():
 		l.crowded = true
 		l.m.stats.crowded.Add(1)
 		l.stop(ErrCrowded)

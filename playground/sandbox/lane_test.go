@@ -114,3 +114,57 @@ func waitRunning(t *testing.T, m *Manager, n int) {
 	}
 	t.Fatalf("%d operations never ran", n)
 }
+
+// TestLongLaneTrusted: a lesson's demo (With) holding a slot others wait
+// for, the long lane full, keeps its slot and runs to its own end: it is
+// never stopped to make way.
+func TestLongLaneTrusted(t *testing.T) {
+	m := newTestManager(t, Options{MaxConcurrent: 2, QueryTimeout: 2 * time.Second})
+	for _, v := range []string{"a", "demo", "c"} {
+		mustRun(t, m, v, "SELECT 1")
+	}
+	lane := make(chan *Result, 1)
+	go func() {
+		res, err := m.Run(context.Background(), "a", endless, RunOptions{})
+		if err != nil {
+			t.Error(err)
+		}
+		lane <- res
+	}()
+	waitRunning(t, m, 1)
+	demo := make(chan error, 1)
+	go func() {
+		demo <- m.With(context.Background(), "demo", func(ctx context.Context, db *DB) error {
+			_, err := db.Query(ctx, endless)
+			return err
+		})
+	}()
+	waitRunning(t, m, 2)
+	waitLong(t, m)
+	// Both slots: the demo and c's endless query; the short query waits.
+	c := make(chan *Result, 1)
+	go func() { c <- mustRun(t, m, "c", endless) }()
+	waitRunning(t, m, 3)
+	short := mustRun(t, m, "c-friend", "SELECT 1")
+	if e := short.Statements[0].Error; e != nil {
+		t.Errorf("the short query: %v", e)
+	}
+	if err := <-demo; err == nil || !strings.Contains(err.Error(), "time limit") {
+		t.Errorf("the demo ended with %v, want its own time limit", err)
+	}
+	if e := (<-c).Statements[0].Error; e == nil || !strings.Contains(e.Message, "other visitors' queries were waiting") {
+		t.Errorf("c's endless query ended with %+v, want it stopped to make way", e)
+	}
+	<-lane
+}
+
+// waitLong waits until an operation has moved into the long lane.
+func waitLong(t *testing.T, m *Manager) {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(time.Millisecond) {
+		if m.Stats().Long > 0 {
+			return
+		}
+	}
+	t.Fatal("nothing moved into the long lane")
+}

@@ -46,7 +46,7 @@ func (m *Manager) Run(ctx context.Context, visitor, src string, opts RunOptions)
 	defer l.release()
 	start := time.Now()
 	res.Recycled = l.recycled
-	runCtx, cancel := l.begin(ctx)
+	runCtx, cancel := l.begin(ctx, false)
 	defer cancel()
 	r := m.runner(ctx, l.b.conn, l.b.deny, l.b.total)
 	l.limit(r)
