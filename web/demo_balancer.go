@@ -2,9 +2,7 @@ package web
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,49 +17,16 @@ const balancerLesson = "reverse-proxies-and-load-balancing"
 // stays up after its last use.
 const balancerIdle = 10 * time.Minute
 
-// balanceLab holds the web tier the load-balancing lesson runs on. It
-// starts on first use, so a server nobody asks about load balancing
-// keeps no listeners, and it closes itself after balancerIdle without
-// use and when the http.Server carrying the app shuts down (as the
-// rooms' hub does). Its zero value is ready to use.
-type balanceLab struct {
-	mu     sync.Mutex
-	lab    *balancer.Lab
-	idle   *time.Timer
-	hooked sync.Map // *http.Server already told to close the lab
-}
-
-// balancer returns the running lab, started if need be.
+// balancer returns the load-balancing lesson's web tier, started if need
+// be (see lazyLab).
 func (s *Server) balancer(c echo.Context) (*balancer.Lab, error) {
-	b := &s.balance
-	if hs, ok := c.Request().Context().Value(http.ServerContextKey).(*http.Server); ok {
-		if _, seen := b.hooked.LoadOrStore(hs, struct{}{}); !seen {
-			hs.RegisterOnShutdown(b.close)
-		}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab == nil {
+	return s.balance.get(c, balancerIdle, func() (*balancer.Lab, error) {
 		lab, err := balancer.Start(balancer.Options{Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/balancer")})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
-		b.lab = lab
-		b.idle = time.AfterFunc(balancerIdle, b.close)
-	}
-	b.idle.Reset(balancerIdle)
-	return b.lab, nil
-}
-
-// close stops the lab, if it runs; the next use starts it again.
-func (b *balanceLab) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab != nil {
-		_ = b.lab.Close()
-		b.lab = nil
-		b.idle.Stop()
-	}
+		return lab, nil
+	}, func(l *balancer.Lab) { _ = l.Close() })
 }
 
 // lbStates are the states a panel offers, with the words it shows.

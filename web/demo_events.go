@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,28 +26,10 @@ const eventsIdle = 5 * time.Minute
 // eventsPoll is how the deliveries region reloads itself while they run.
 const eventsPoll = "load delay:400ms"
 
-// eventLab holds the queue and consumers the events lesson runs on. It
-// starts on first use and closes itself after eventsIdle without use and
-// when the http.Server carrying the app shuts down, as balanceLab does.
-// Its zero value is ready to use.
-type eventLab struct {
-	mu     sync.Mutex
-	lab    *events.Lab
-	idle   *time.Timer
-	hooked sync.Map // *http.Server already told to close the lab
-}
-
-// eventsLab returns the running lab, started if need be.
+// eventsLab returns the events lesson's queue and consumers, started if
+// need be (see lazyLab).
 func (s *Server) eventsLab(c echo.Context) (*events.Lab, error) {
-	b := &s.events
-	if hs, ok := c.Request().Context().Value(http.ServerContextKey).(*http.Server); ok {
-		if _, seen := b.hooked.LoadOrStore(hs, struct{}{}); !seen {
-			hs.RegisterOnShutdown(b.close)
-		}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab == nil {
+	return s.events.get(c, eventsIdle, func() (*events.Lab, error) {
 		lab, err := events.Start(context.WithoutCancel(c.Request().Context()), events.Options{
 			Tracer:       s.traces.Tracer("github.com/engineroom/engineroom/playground/events"),
 			PollInterval: 100 * time.Millisecond,
@@ -56,24 +37,12 @@ func (s *Server) eventsLab(c echo.Context) (*events.Lab, error) {
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
-		b.lab = lab
-		b.idle = time.AfterFunc(eventsIdle, b.close)
-	}
-	b.idle.Reset(eventsIdle)
-	return b.lab, nil
-}
-
-// close stops the lab, if it runs; the next use starts it again.
-func (b *eventLab) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab != nil {
+		return lab, nil
+	}, func(l *events.Lab) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_ = b.lab.Close(ctx)
-		b.lab = nil
-		b.idle.Stop()
-	}
+		_ = l.Close(ctx)
+	})
 }
 
 // The panels' fault choices.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -20,52 +19,24 @@ const realtimeLesson = "real-time-updates"
 // up after its last use.
 const realtimeIdle = 5 * time.Minute
 
-// realtimeLab holds the feed server the real-time lesson runs on. It
-// starts on first use and closes itself after realtimeIdle without use
-// and when the http.Server carrying the app shuts down. Its zero value
-// is ready to use.
-type realtimeLab struct {
-	mu     sync.Mutex
-	lab    *realtime.Lab
-	idle   *time.Timer
-	hooked sync.Map // *http.Server already told to close the lab
-}
-
-// realtimeRun starts a new feed on the running lab, started if need be.
+// realtimeRun starts a new feed on the real-time lesson's feed server,
+// started if need be (see lazyLab).
 func (s *Server) realtimeRun(c echo.Context) (*realtime.Run, error) {
-	b := &s.realtime
-	if hs, ok := c.Request().Context().Value(http.ServerContextKey).(*http.Server); ok {
-		if _, seen := b.hooked.LoadOrStore(hs, struct{}{}); !seen {
-			hs.RegisterOnShutdown(b.close)
-		}
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab == nil {
+	lab, err := s.realtime.get(c, realtimeIdle, func() (*realtime.Lab, error) {
 		lab, err := realtime.Start(realtime.Options{Tracer: s.traces.Tracer("github.com/engineroom/engineroom/playground/realtime")})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
-		b.lab = lab
-		b.idle = time.AfterFunc(realtimeIdle, b.close)
+		return lab, nil
+	}, func(l *realtime.Lab) { _ = l.Close() })
+	if err != nil {
+		return nil, err
 	}
-	b.idle.Reset(realtimeIdle)
-	run, err := b.lab.NewRun()
+	run, err := lab.NewRun()
 	if errors.Is(err, realtime.ErrBusy) {
 		return nil, &paramError{err.Error()}
 	}
 	return run, err
-}
-
-// close stops the lab, if it runs; the next use starts it again.
-func (b *realtimeLab) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.lab != nil {
-		_ = b.lab.Close()
-		b.lab = nil
-		b.idle.Stop()
-	}
 }
 
 // rtTransports are the transports a panel offers, with the words it shows.

@@ -18,7 +18,10 @@ import (
 	"github.com/engineroom/engineroom/content"
 	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/playground/auth"
+	"github.com/engineroom/engineroom/playground/balancer"
 	"github.com/engineroom/engineroom/playground/cache"
+	"github.com/engineroom/engineroom/playground/events"
+	"github.com/engineroom/engineroom/playground/realtime"
 	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/playground/shop"
 	"github.com/engineroom/engineroom/playground/stories"
@@ -88,11 +91,13 @@ type Server struct {
 	ops     *opsState
 	rooms   *roomService
 	metrics *serverMetrics
-	balance balanceLab // the load-balancing lesson's web tier, started on first use
-	events  eventLab   // the events lesson's queue and consumers, started on first use
-
-	// realtime is the real-time lesson's feed server, started on first use.
-	realtime realtimeLab
+	// The engines of lessons that keep listeners or goroutines, each
+	// started on first use: the load-balancing lesson's web tier, the
+	// events lesson's queue and consumers, the real-time lesson's feed
+	// server.
+	balance  lazyLab[*balancer.Lab]
+	events   lazyLab[*events.Lab]
+	realtime lazyLab[*realtime.Lab]
 }
 
 // New builds a Server: it loads and renders the lessons, starts the tracer
