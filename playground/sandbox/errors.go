@@ -42,7 +42,7 @@ func stmtError(parent, ctx context.Context, err error, deny *denial, timeout tim
 		msg = "query cancelled"
 	case errors.Is(context.Cause(ctx), ErrCrowded):
 		code = sqlite3.SQLITE_INTERRUPT
-		msg = fmt.Sprintf("query stopped after %s: other visitors' queries were waiting and the lane for long ones was full — run it again in a moment", graceOf(timeout))
+		msg = "query stopped: other visitors' queries were waiting and the lane for long ones was full — run it again in a moment"
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		code = sqlite3.SQLITE_INTERRUPT
 		msg = fmt.Sprintf("query stopped after %s (time limit)", timeout)

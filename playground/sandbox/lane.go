@@ -21,9 +21,13 @@ import (
 // comparison) take the long lane.
 //
 // When the queue is long (crowdedQueue waiting or more: a burst, or
-// visitors firing statements that run long), an operation is looked at
-// sooner, after crowdedAfter: each new visitor sending endless statements
-// then holds a slot for 50 ms, not 250, before it is known to be heavy.
+// visitors firing statements that run long), a statement a visitor typed
+// is looked at sooner, after crowdedAfter: twenty new visitors sending
+// endless statements at once then hold a slot for 50 ms each, not 250,
+// before they are known to be heavy. The price: on a crowded server a
+// student's own query that needs more than 50 ms may be stopped too (23
+// of 19,550 console queries in a ten-minute class of 100 on two busy
+// cores; see docs/performance.md).
 const (
 	longAfter    = 250 * time.Millisecond
 	crowdedAfter = 50 * time.Millisecond

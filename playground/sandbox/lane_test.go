@@ -119,7 +119,9 @@ func waitRunning(t *testing.T, m *Manager, n int) {
 // for, the long lane full, keeps its slot and runs to its own end: it is
 // never stopped to make way.
 func TestLongLaneTrusted(t *testing.T) {
-	m := newTestManager(t, Options{MaxConcurrent: 2, QueryTimeout: 2 * time.Second})
+	// Long enough for a to stay in the lane until c has been looked at,
+	// even under the race detector.
+	m := newTestManager(t, Options{MaxConcurrent: 2, QueryTimeout: 6 * time.Second})
 	for _, v := range []string{"a", "demo", "c"} {
 		mustRun(t, m, v, "SELECT 1")
 	}
