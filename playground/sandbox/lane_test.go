@@ -133,7 +133,9 @@ func TestLongLaneTrusted(t *testing.T) {
 		}
 		lane <- res
 	}()
-	waitRunning(t, m, 1)
+	// a alone moves into the lane before anything else starts, so the
+	// lane is a's whatever order the watches fire in later.
+	waitLong(t, m)
 	demo := make(chan error, 1)
 	go func() {
 		demo <- m.With(context.Background(), "demo", func(ctx context.Context, db *DB) error {
@@ -142,7 +144,6 @@ func TestLongLaneTrusted(t *testing.T) {
 		})
 	}()
 	waitRunning(t, m, 2)
-	waitLong(t, m)
 	// Both slots: the demo and c's endless query; the short query waits.
 	c := make(chan *Result, 1)
 	go func() { c <- mustRun(t, m, "c", endless) }()
