@@ -46,13 +46,13 @@ func rtFeedSummary(r view.RTRow, everyMS int) (string, bool) {
 	var b strings.Builder
 	switch realtime.Transport(r.Transport) {
 	case realtime.Polling:
-		fmt.Fprintf(&b, "Polling every %d ms: %s, %d carried news, %d came back empty.", everyMS, rtPlural(r.Requests, "request"), r.Messages, r.Empty)
+		fmt.Fprintf(&b, "Polling every %d ms: %s, %d carried news, %d came back empty.", everyMS, plural(r.Requests, "request", "requests"), r.Messages, r.Empty)
 	case realtime.LongPolling:
-		fmt.Fprintf(&b, "Long polling: %s, each held open until there was news; %d timed out with 204 No Content.", rtPlural(r.Requests, "request"), r.Empty)
+		fmt.Fprintf(&b, "Long polling: %s, each held open until there was news; %d timed out with 204 No Content.", plural(r.Requests, "request", "requests"), r.Empty)
 	case realtime.SSE:
-		fmt.Fprintf(&b, "Server-Sent Events: %s, one response that stayed open and carried %s.", rtPlural(r.Requests, "request"), rtPlural(r.Messages, "event"))
+		fmt.Fprintf(&b, "Server-Sent Events: %s, one response that stayed open and carried %s.", plural(r.Requests, "request", "requests"), plural(r.Messages, "event", "events"))
 	case realtime.WebSocket:
-		fmt.Fprintf(&b, "WebSocket: %s (the upgrade), then %s on the open connection.", rtPlural(r.Requests, "request"), rtPlural(r.Messages, "message"))
+		fmt.Fprintf(&b, "WebSocket: %s (the upgrade), then %s on the open connection.", plural(r.Requests, "request", "requests"), plural(r.Messages, "message", "messages"))
 	}
 	if r.Missed > 0 {
 		fmt.Fprintf(&b, " %d of %d changes were never seen: they came and went between two polls.", r.Missed, r.Missed+r.Messages)
@@ -60,13 +60,6 @@ func rtFeedSummary(r view.RTRow, everyMS int) (string, bool) {
 	}
 	fmt.Fprintf(&b, " Every change arrived, %.1f ms late on average (%.1f ms at worst).", r.AvgDelayMS, r.MaxDelayMS)
 	return b.String(), false
-}
-
-func rtPlural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // rtCompareView shows the four clients side by side.
@@ -81,7 +74,7 @@ func rtCompareView(reps []realtime.Report, every, elapsed time.Duration) view.RT
 	}
 	p, lp, sse, ws := byT[realtime.Polling], byT[realtime.LongPolling], byT[realtime.SSE], byT[realtime.WebSocket]
 	o.Summary = fmt.Sprintf("The same %d changes, four ways: polling every %d ms sent %s (%d empty), long polling %d (%d empty), Server-Sent Events %d, WebSocket %d.",
-		o.Changes, o.EveryMS, rtPlural(p.Requests, "request"), p.Empty, lp.Requests, lp.Empty, sse.Requests, ws.Requests)
+		o.Changes, o.EveryMS, plural(p.Requests, "request", "requests"), p.Empty, lp.Requests, lp.Empty, sse.Requests, ws.Requests)
 	if p.Missed > 0 {
 		o.Summary += fmt.Sprintf(" Polling missed %d of them.", p.Missed)
 	}
