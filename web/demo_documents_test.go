@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/engineroom/engineroom/playground/airline"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -51,7 +53,7 @@ func testDocsRead(t *testing.T, srv *web.Server) {
 	if err := json.Unmarshal(got.Output, &out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Rows) != 2 || len(out.Columns) != 13 || out.Table.Documents != 2000 || !out.Table.Built || out.Message != "" {
+	if len(out.Rows) != 2 || len(out.Columns) != 13 || out.Table.Documents != airline.DocsLimit || !out.Table.Built || out.Message != "" {
 		t.Errorf("rows %d, columns %d, table %+v, message %q; want 2 rows of 13 columns from a table built now", len(out.Rows), len(out.Columns), out.Table, out.Message)
 	}
 	var doc map[string]any
@@ -177,8 +179,8 @@ func testDocsHostile(t *testing.T, srv *web.Server) {
 			}
 		})
 	}
-	if n := sqlScalar(t, c, "SELECT count(*) FROM booking_docs"); n != "2000" {
-		t.Errorf("booking_docs holds %s documents afterwards, want 2000", n)
+	if n := sqlScalar(t, c, "SELECT count(*) FROM booking_docs"); n != strconv.Itoa(airline.DocsLimit) {
+		t.Errorf("booking_docs holds %s documents afterwards, want %d", n, airline.DocsLimit)
 	}
 	tooLong := c.postJSON("/api/v1/demos/docs-filter", `{"destination": "`+strings.Repeat("x", 41)+`"}`, nil)
 	if tooLong.StatusCode != http.StatusBadRequest || !strings.Contains(tooLong.text, "at most 40 characters") {
