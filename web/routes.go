@@ -27,7 +27,7 @@ func (s *Server) routes() {
 		// The fastest level: on a lesson page it compresses almost as well
 		// as the default at a fraction of the CPU, which a class of 300
 		// needs more. Small answers are not worth compressing.
-		middleware.GzipWithConfig(middleware.GzipConfig{Skipper: isRoomStream, Level: gzip.BestSpeed, MinLength: 1024}),
+		compress(gzip.BestSpeed, 1024, isRoomStream),
 	)
 
 	e.GET("/healthz", s.showHealth)
