@@ -941,7 +941,7 @@ func testSQLAPIResetAndSchema(t *testing.T, srv *web.Server) {
 		{table: "products", minRows: 300, wantColumns: 6,
 			wantColumn: column{Name: "sku", Type: "TEXT", NotNull: true},
 			wantIndex:  &index{Name: "sqlite_autoindex_products_1", Unique: true, Columns: []string{"sku"}}},
-		{table: "orders", minRows: 10000,
+		{table: "orders", minRows: 5000,
 			wantColumn: column{Name: "customer_id", Type: "INTEGER", NotNull: true}},
 		{table: "airports", exactRows: 52, wantColumns: 3,
 			wantColumn: column{Name: "code", Type: "TEXT", NotNull: true, PK: 1},

@@ -132,11 +132,11 @@ func TestStories(t *testing.T) {
 		walkStory(t, srv, "/lessons/shop-story", []storyStep{
 			{name: "cart", id: "shop-cart", kinds: []string{"sql"}, text: []string{"$99.98"}},
 			{name: "gateway slow", id: "shop-checkout", set: map[string]string{"gateway": "slow (answers after 1.2 s)"}, kinds: []string{"sql", "http"}, not: []string{"job"},
-				text: []string{"Payment pending", "Pay now retries order #10001."}, notice: "outcome"},
+				text: []string{"Payment pending", "Pay now retries order #5001."}, notice: "outcome"},
 			// The timeouts opened the gateway's breaker: the retry is not
 			// sent, and it is the same order, not a second one.
 			{name: "retried while paused", id: "shop-checkout", kinds: []string{"sql"}, not: []string{"job"},
-				text: []string{"Payment pending: the payment gateway is paused", "Pay now retries order #10001."}, notice: "outcome"},
+				text: []string{"Payment pending: the payment gateway is paused", "Pay now retries order #5001."}, notice: "outcome"},
 		})
 	})
 }

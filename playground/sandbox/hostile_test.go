@@ -128,8 +128,8 @@ func hostileCases(dir string) []hostileCase {
 				if err := m.Reset(context.Background(), v); err != nil {
 					t.Fatalf("Reset: %v", err)
 				}
-				if got := scalar(t, m, v, "SELECT count(*) FROM orders"); got != "10000" {
-					t.Errorf("orders = %s after Reset, want 10000", got)
+				if got := scalar(t, m, v, "SELECT count(*) FROM orders"); got != "5000" {
+					t.Errorf("orders = %s after Reset, want 5000", got)
 				}
 			}},
 		{name: "markup returned verbatim", sql: `SELECT '<script>alert(1)</script>' AS "<b onclick=x>col</b>"`,

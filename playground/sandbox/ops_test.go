@@ -47,7 +47,7 @@ func TestSchema(t *testing.T) {
 			{Name: "role", Type: "TEXT", NotNull: true, Default: "'member'"},
 			{Name: "member_id", Type: "INTEGER"},
 		}, Indexes: []Index{{Name: "sqlite_autoindex_users_1", Unique: true, Origin: "u", Columns: []string{"username"}}}}},
-		{table: "orders", want: Table{Name: "orders", Kind: "table", Rows: 10000, Columns: tables["orders"].Columns,
+		{table: "orders", want: Table{Name: "orders", Kind: "table", Rows: 5000, Columns: tables["orders"].Columns,
 			Indexes: []Index{{Name: "orders_customer_id", Origin: "c", Columns: []string{"customer_id"}}}}},
 		{table: "order_items", want: Table{Name: "order_items", Kind: "table", Rows: tables["order_items"].Rows, Columns: tables["order_items"].Columns,
 			Indexes: []Index{{Name: "sqlite_autoindex_order_items_1", Unique: true, Origin: "pk", Columns: []string{"order_id", "product_id"}}}}},
@@ -75,7 +75,7 @@ func TestDemoData(t *testing.T) {
 		{"members", "SELECT count(*) >= 2000 FROM members", "1"},
 		{"bookings", "SELECT count(*) >= 20000 FROM bookings", "1"},
 		{"products", "SELECT count(*) >= 300 FROM products", "1"},
-		{"orders", "SELECT count(*) >= 10000 FROM orders", "1"},
+		{"orders", "SELECT count(*) >= 5000 FROM orders", "1"},
 		{"ledger matches balances", `SELECT count(*) FROM members m
 			WHERE miles <> (SELECT sum(delta) FROM miles_transactions t WHERE t.member_id = m.id)`, "0"},
 		{"order totals match items", `SELECT count(*) FROM orders o

@@ -20,7 +20,7 @@ const (
 	seedBookings  = 20000
 	seedCustomers = 800
 	seedProducts  = 320
-	seedOrders    = 10000
+	seedOrders    = 5000
 )
 
 // seedNow is "today" inside the demo data: flights before it have flown.
