@@ -201,9 +201,13 @@ func (s *Server) checkLessonDemos() error {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Ready waits until the server's engines have finished starting in the
-// background (the demo data every SQL sandbox is cloned from).
+// Ready builds what the server builds on first use (the demo data every
+// SQL sandbox is cloned from), unless that has started, and waits for it.
 func (s *Server) Ready(ctx context.Context) error { return s.sql.Ready(ctx) }
+
+// DemoDataBuilt is closed once the demo data is built; unlike Ready it does
+// not start building it.
+func (s *Server) DemoDataBuilt() <-chan struct{} { return s.sql.Built() }
 
 // Close stops the engines behind the server, flushing any span exporter.
 func (s *Server) Close(ctx context.Context) error {

@@ -178,10 +178,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go func() {
-		// Building the demo data at start is the process's largest burst
-		// of memory; hand what it no longer needs back to the system.
-		if srv.Ready(ctx) == nil {
+		// Building the demo data (when the first visitor needs a sandbox)
+		// is the process's largest burst of memory; hand what it no longer
+		// needs back to the system.
+		select {
+		case <-srv.DemoDataBuilt():
 			debug.FreeOSMemory()
+		case <-ctx.Done():
 		}
 	}()
 	select {

@@ -179,3 +179,65 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestTemplateBuiltOnFirstUse: a new Manager builds no demo data until a
+// sandbox needs it, builds it then, and closes cleanly either way.
+func TestTemplateBuiltOnFirstUse(t *testing.T) {
+	idle, err := New(Options{Spares: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := true
+	idle.build.Do(func() {
+		started = false
+		idle.buildErr = ErrClosed
+		close(idle.ready)
+	})
+	if started {
+		t.Error("the template started building before anything needed it")
+	}
+	if err := idle.Close(); err != nil {
+		t.Errorf("Close of an unused Manager: %v", err)
+	}
+
+	unused, err := New(Options{Spares: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- unused.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close of a Manager that never built: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close of a Manager that never built did not return")
+	}
+	if _, err := unused.Image(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Image after Close = %v, want ErrClosed", err)
+	}
+
+	used, err := New(Options{Spares: -1, QueriesPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer used.Close()
+	select {
+	case <-used.Built():
+		t.Fatal("Built is closed before anything needed the template")
+	default:
+	}
+	if st := used.Stats(); st.TemplateBytes != 0 {
+		t.Errorf("TemplateBytes = %d before first use, want 0", st.TemplateBytes)
+	}
+	mustRun(t, used, "v", "SELECT count(*) FROM flights")
+	select {
+	case <-used.Built():
+	default:
+		t.Fatal("Built is not closed after a sandbox was made")
+	}
+	if st := used.Stats(); st.TemplateBytes == 0 || st.TemplateBuild == 0 {
+		t.Errorf("after first use: TemplateBytes %d, TemplateBuild %v; want both set", st.TemplateBytes, st.TemplateBuild)
+	}
+}

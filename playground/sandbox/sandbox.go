@@ -100,8 +100,8 @@ type Options struct {
 	Now func() time.Time
 
 	// Template, when set, is the demo image to clone sandboxes from, as
-	// another Manager's Image returned it; nil builds it in New's
-	// background.
+	// another Manager's Image returned it; nil builds it when the first
+	// sandbox needs it.
 	Template []byte
 }
 
@@ -163,6 +163,11 @@ type Manager struct {
 	buildTime time.Duration
 	buildErr  error
 	ready     chan struct{}
+	// build starts building the template, once: when something first
+	// needs it (see Image), or never. Close runs it too, so ready is
+	// closed either way.
+	build     sync.Once
+	buildCtx  context.Context
 	stopBuild context.CancelFunc
 	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
 	memory    memProbe
@@ -196,8 +201,9 @@ type Manager struct {
 	done chan struct{}
 }
 
-// New builds the demo template image and starts the janitor that drops idle
-// sandboxes and the goroutine that keeps spare sandboxes ready. Call it
+// New makes a Manager and starts the janitor that drops idle sandboxes and
+// the goroutine that keeps spare sandboxes ready; the demo template image
+// is built when it is first needed (see startBuild). Call it
 // before anything else in the process opens an SQLite database, or the heap
 // limit cannot be enforced (see Stats.HeapLimit).
 func New(opts Options) (*Manager, error) {
@@ -221,24 +227,13 @@ func New(opts Options) (*Manager, error) {
 	if configureSQLite(opts.HeapLimit) {
 		m.heapLimit = opts.HeapLimit
 	}
+	m.buildCtx, m.stopBuild = context.WithCancel(context.Background())
 	if opts.Template != nil {
-		m.clone = withHeadroom(opts.Template)
-		m.template = m.clone[:len(opts.Template):len(opts.Template)]
-		close(m.ready)
-	} else {
-		// Seeding takes a few hundred milliseconds: the server can start
-		// answering meanwhile, and the first sandbox waits for the image.
-		ctx, cancel := context.WithCancel(context.Background())
-		m.stopBuild = cancel
-		go func() {
-			defer close(m.ready)
-			start := time.Now()
-			var image []byte
-			image, m.buildErr = buildTemplate(ctx)
-			m.clone = withHeadroom(image)
-			m.template = m.clone[:len(image):len(image)]
-			m.buildTime = time.Since(start)
-		}()
+		m.build.Do(func() {
+			m.clone = withHeadroom(opts.Template)
+			m.template = m.clone[:len(opts.Template):len(opts.Template)]
+			close(m.ready)
+		})
 	}
 	go m.janitor()
 	go m.refill()
@@ -278,9 +273,11 @@ func (m *Manager) Close() error {
 	m.lru.Init()
 	m.mu.Unlock()
 	close(m.stop)
-	if m.stopBuild != nil {
-		m.stopBuild()
-	}
+	m.build.Do(func() {
+		m.buildErr = ErrClosed
+		close(m.ready)
+	})
+	m.stopBuild()
 	<-m.ready
 	<-m.done
 	<-m.refillDone
@@ -301,9 +298,35 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-// Image waits until the demo image every sandbox is cloned from is built,
-// and returns it.
+// startBuild starts building the template unless that has started.
+//
+// The template is built when the first visitor needs a sandbox (or
+// something asks for the image), not when the Manager is made: seeding
+// takes a few hundred milliseconds and leaves about 11 MiB more resident,
+// and a server that nobody has visited yet, or that only shows lessons,
+// needs neither.
+func (m *Manager) startBuild() {
+	m.build.Do(func() {
+		go func() {
+			defer close(m.ready)
+			start := time.Now()
+			var image []byte
+			image, m.buildErr = buildTemplate(m.buildCtx)
+			m.clone = withHeadroom(image)
+			m.template = m.clone[:len(image):len(image)]
+			m.buildTime = time.Since(start)
+		}()
+	})
+}
+
+// Built is closed once the template is built (or failed to build, or the
+// Manager closed); unlike Image and Ready it does not start the build.
+func (m *Manager) Built() <-chan struct{} { return m.ready }
+
+// Image builds the demo image every sandbox is cloned from, unless it is
+// built or being built, waits for it and returns it.
 func (m *Manager) Image(ctx context.Context) ([]byte, error) {
+	m.startBuild()
 	select {
 	case <-m.ready:
 		return m.template, m.buildErr
@@ -332,8 +355,9 @@ func (m *Manager) templateLen() int {
 	}
 }
 
-// Ready waits until the demo data every sandbox is cloned from is built,
-// and reports whether building it failed.
+// Ready builds the demo data every sandbox is cloned from, unless it is
+// built or being built, waits for it, and reports whether building it
+// failed.
 func (m *Manager) Ready(ctx context.Context) error {
 	_, err := m.Image(ctx)
 	return err
