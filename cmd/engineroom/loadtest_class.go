@@ -24,6 +24,7 @@ type outcome struct {
 	status  int           // 0 when no response came
 	latency time.Duration // from sending to the last byte of the body
 	slip    time.Duration // how late the action started against its schedule
+	at      time.Duration // when it was sent, from the start of the run
 	err     string
 	// attacker marks an action of a hostile visitor, its join included.
 	attacker bool
@@ -68,6 +69,7 @@ func runClass(ctx context.Context, opts loadOptions, base string, pid int) (clas
 		jar, _ := cookiejar.New(nil) // never fails without options
 		s := &student{
 			n:        i,
+			start:    start,
 			plan:     &plan,
 			client:   &http.Client{Transport: transport, Jar: jar, Timeout: requestTimeout, CheckRedirect: noRedirect},
 			rng:      rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(i))),
@@ -92,6 +94,7 @@ func runClass(ctx context.Context, opts loadOptions, base string, pid int) (clas
 // time.
 type student struct {
 	n      int
+	start  time.Time // of the run
 	plan   *classPlan
 	client *http.Client
 	rng    *rand.Rand
@@ -153,8 +156,8 @@ func (s *student) act(ctx context.Context, scheduled time.Time) outcome {
 	case kindAttack:
 		req = s.post(ctx, "sql-select", "/lessons/sql-basics", url.Values{"sql": {hostileSQL[(s.n+k)%len(hostileSQL)]}})
 	}
-	o := outcome{kind: kind, slip: time.Since(scheduled), attacker: s.attacker}
 	start := time.Now()
+	o := outcome{kind: kind, slip: start.Sub(scheduled), at: start.Sub(s.start), attacker: s.attacker}
 	res, err := s.client.Do(req)
 	if err != nil {
 		o.latency, o.err = time.Since(start), err.Error()

@@ -45,6 +45,36 @@ type report struct {
 	tooMany, unavailable int
 	sqlDemo              int // actions that ran a demo or the heavy query
 	slipP99, slipMax     time.Duration
+	// sqlOverTime is the students' SQL p99 in each window of the run, to
+	// show whether a tail is spread out or one bad moment.
+	window      time.Duration
+	sqlOverTime []time.Duration
+}
+
+// sqlWindows is how many windows the SQL p99 over time has.
+const sqlWindows = 6
+
+// p99OverTime is the p99 latency of the students' SQL actions sent in each
+// of n equal windows of the run (0 for a window with none).
+func p99OverTime(run classRun, n int) (time.Duration, []time.Duration) {
+	window := run.opts.duration / time.Duration(n)
+	if window <= 0 {
+		return 0, nil
+	}
+	lat := make([][]time.Duration, n)
+	for _, o := range run.outcomes {
+		if o.kind != kindSQL || o.attacker {
+			continue
+		}
+		i := min(int(o.at/window), n-1)
+		lat[i] = append(lat[i], o.latency)
+	}
+	out := make([]time.Duration, n)
+	for i, l := range lat {
+		slices.Sort(l)
+		out[i] = percentile(l, 0.99)
+	}
+	return window, out
 }
 
 // percentile is the nearest-rank percentile p (0 < p <= 1) of sorted
@@ -108,6 +138,7 @@ func summarize(run classRun) report {
 	}
 	slices.Sort(slips)
 	r.slipP99, r.slipMax = percentile(slips, 0.99), percentile(slips, 1)
+	r.window, r.sqlOverTime = p99OverTime(run, sqlWindows)
 	return r
 }
 
@@ -160,6 +191,13 @@ func (r report) write(w io.Writer) {
 	fmt.Fprintf(w, "\nthroughput: %.1f actions/s (%d actions started in %s; the class asks for %.1f/s)\n",
 		float64(r.actions)/o.duration.Seconds(), r.actions, o.duration, offered)
 	fmt.Fprintf(w, "429: %d   503: %d (%.2f%% of %d demo and sql actions)\n", r.tooMany, r.unavailable, 100*r.unavailableShare(), r.sqlDemo)
+	if len(r.sqlOverTime) > 0 {
+		p99s := make([]string, len(r.sqlOverTime))
+		for i, d := range r.sqlOverTime {
+			p99s[i] = ms(d)
+		}
+		fmt.Fprintf(w, "sql p99 over time: %s ms (each %s of the run)\n", strings.Join(p99s, ", "), r.window.Round(time.Millisecond))
+	}
 	fmt.Fprintf(w, "schedule slip: p99 %s ms, max %s ms (how late actions started; large values mean the load tool was short of CPU)\n", ms(r.slipP99), ms(r.slipMax))
 	s, cores := r.run.server, float64(r.run.cores)
 	if s.why != "" {

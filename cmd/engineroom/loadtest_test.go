@@ -173,6 +173,7 @@ func TestSummarize(t *testing.T) {
 		"CPU bound: 2 cores / 50.0 ms per action = at most 40 actions/s, about 40 students at one action every 1s",
 		"error, sql: 1× 503 full",
 		"error, sql: 1× timeout",
+		"sql p99 over time: 15000.0, 0.0, 0.0, 0.0, 0.0, 0.0 ms (each 1.667s of the run)",
 	} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("report lacks %q:\n%s", line, out.String())
@@ -184,6 +185,29 @@ func TestSummarize(t *testing.T) {
 	summarize(run).write(&out)
 	if !strings.Contains(out.String(), "server RSS and CPU: not measured (no process id)") || strings.Contains(out.String(), "CPU bound") {
 		t.Errorf("report without a process id:\n%s", out.String())
+	}
+}
+
+// TestP99OverTime: the students' SQL p99 in each window of the run, the
+// attackers and the other kinds left out, late answers in the last window.
+func TestP99OverTime(t *testing.T) {
+	sql := func(atS float64, latencyMS int) outcome {
+		return outcome{kind: kindSQL, status: 200, at: time.Duration(atS * float64(time.Second)), latency: time.Duration(latencyMS) * time.Millisecond}
+	}
+	run := classRun{
+		opts: loadOptions{duration: time.Minute},
+		outcomes: []outcome{
+			sql(1, 300), sql(2, 250), sql(9.9, 5),
+			sql(15, 10),
+			{kind: kindPage, at: 25 * time.Second, latency: time.Second},
+			{kind: kindSQL, at: 35 * time.Second, latency: time.Second, attacker: true},
+			sql(59, 20), sql(60.5, 40),
+		},
+	}
+	window, got := p99OverTime(run, 6)
+	want := []time.Duration{300 * time.Millisecond, 10 * time.Millisecond, 0, 0, 0, 40 * time.Millisecond}
+	if window != 10*time.Second || !slices.Equal(got, want) {
+		t.Errorf("p99OverTime = %v each %v, want %v each 10s", got, window, want)
 	}
 }
 
