@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 
@@ -149,5 +151,31 @@ func TestReadiness(t *testing.T) {
 				t.Errorf("status %q, checks %v, failed %v; want %q, %v, failed %v", rep.Status, names, failed, wantStatus, readyChecks, tt.wantFailed)
 			}
 		})
+	}
+}
+
+// TestDemoDataBuiltWhenAVisitorArrives: the demo data is not built with
+// the server but when a visitor's first page arrives, in the background,
+// so it is ready by the time they run a query.
+func TestDemoDataBuiltWhenAVisitorArrives(t *testing.T) {
+	srv, err := web.New(t.Context(), web.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	c := newClient(t, srv)
+	if r := c.get("/healthz", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %d", r.StatusCode)
+	}
+	if r := c.get("/lessons/sql-basics", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("lesson page: %d", r.StatusCode)
+	}
+	select {
+	case <-srv.DemoDataBuilt():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the demo data was not built after a visitor's first page")
+	}
+	if err := srv.Ready(t.Context()); err != nil {
+		t.Errorf("Ready after the build: %v", err)
 	}
 }

@@ -95,6 +95,11 @@ func (s *Server) identifyVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(newVisitorKey, true)
 		}
 		c.Set(visitorCookie, id)
+		// A visitor's first page comes before their first query: the demo
+		// data their sandbox is cloned from is built meanwhile, in the
+		// background (once per process; a server nobody visits never
+		// builds it).
+		s.sql.Prepare()
 		if elsewhere, err := s.pinVisitor(c, id, known); elsewhere || err != nil {
 			return err
 		}

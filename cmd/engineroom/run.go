@@ -178,9 +178,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go func() {
-		// Building the demo data (when the first visitor needs a sandbox)
-		// is the process's largest burst of memory; hand what it no longer
-		// needs back to the system.
+		// Building the demo data (when the first visitor arrives) is the
+		// process's largest burst of memory; hand what it no longer needs
+		// back to the system.
 		select {
 		case <-srv.DemoDataBuilt():
 			debug.FreeOSMemory()

@@ -300,11 +300,10 @@ func (m *Manager) Close() error {
 
 // startBuild starts building the template unless that has started.
 //
-// The template is built when the first visitor needs a sandbox (or
-// something asks for the image), not when the Manager is made: seeding
-// takes a few hundred milliseconds and leaves about 11 MiB more resident,
-// and a server that nobody has visited yet, or that only shows lessons,
-// needs neither.
+// The template is built when a visitor arrives (see Prepare) or a sandbox
+// is first needed (or something asks for the image), not when the Manager
+// is made: seeding takes a few hundred milliseconds and leaves about 11 MiB
+// more resident, which a server nobody has visited yet does not need.
 func (m *Manager) startBuild() {
 	m.build.Do(func() {
 		go func() {
@@ -318,6 +317,11 @@ func (m *Manager) startBuild() {
 		}()
 	})
 }
+
+// Prepare starts building the template in the background, unless that has
+// started, without waiting for it: for a caller that knows a sandbox will
+// be needed soon (a visitor has arrived).
+func (m *Manager) Prepare() { m.startBuild() }
 
 // Built is closed once the template is built (or failed to build, or the
 // Manager closed); unlike Image and Ready it does not start the build.
