@@ -73,8 +73,8 @@ func (w *gzipWriter) Write(b []byte) (int, error) {
 		return w.ResponseWriter.Write(b)
 	}
 	h := w.Header()
-	if h.Get(echo.HeaderContentType) == "" {
-		h.Set(echo.HeaderContentType, http.DetectContentType(append(w.held, b...)))
+	if h.Get(echo.HeaderContentType) == "" { // only before the first write
+		h.Set(echo.HeaderContentType, http.DetectContentType(b))
 	}
 	if len(w.held)+len(b) < w.minLength {
 		w.held = append(w.held, b...)

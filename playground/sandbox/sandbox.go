@@ -100,8 +100,8 @@ type Options struct {
 	Now func() time.Time
 
 	// Template, when set, is the demo image to clone sandboxes from, as
-	// another Manager's Image returned it; nil builds it when the first
-	// sandbox needs it.
+	// another Manager's Image returned it; nil builds it when it is first
+	// needed (see Manager.Prepare).
 	Template []byte
 }
 
@@ -164,7 +164,7 @@ type Manager struct {
 	buildErr  error
 	ready     chan struct{}
 	// build starts building the template, once: when something first
-	// needs it (see Image), or never. Close runs it too, so ready is
+	// needs it (see Prepare), or never. Close runs it too, so ready is
 	// closed either way.
 	build     sync.Once
 	buildCtx  context.Context
@@ -203,7 +203,7 @@ type Manager struct {
 
 // New makes a Manager and starts the janitor that drops idle sandboxes and
 // the goroutine that keeps spare sandboxes ready; the demo template image
-// is built when it is first needed (see startBuild). Call it
+// is built when it is first needed (see Prepare). Call it
 // before anything else in the process opens an SQLite database, or the heap
 // limit cannot be enforced (see Stats.HeapLimit).
 func New(opts Options) (*Manager, error) {
@@ -298,13 +298,15 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-// startBuild starts building the template unless that has started.
+// Prepare starts building the template in the background, unless that has
+// started, without waiting for it. Image and Ready call it too.
 //
-// The template is built when a visitor arrives (see Prepare) or a sandbox
-// is first needed (or something asks for the image), not when the Manager
-// is made: seeding takes a few hundred milliseconds and leaves about 11 MiB
-// more resident, which a server nobody has visited yet does not need.
-func (m *Manager) startBuild() {
+// The template is built when a visitor arrives (the web server calls
+// Prepare on their first page) or a sandbox is first needed, not when the
+// Manager is made: seeding takes a few hundred milliseconds and leaves
+// about 11 MiB more resident, which a server nobody has visited yet does
+// not need.
+func (m *Manager) Prepare() {
 	m.build.Do(func() {
 		go func() {
 			defer close(m.ready)
@@ -318,11 +320,6 @@ func (m *Manager) startBuild() {
 	})
 }
 
-// Prepare starts building the template in the background, unless that has
-// started, without waiting for it: for a caller that knows a sandbox will
-// be needed soon (a visitor has arrived).
-func (m *Manager) Prepare() { m.startBuild() }
-
 // Built is closed once the template is built (or failed to build, or the
 // Manager closed); unlike Image and Ready it does not start the build.
 func (m *Manager) Built() <-chan struct{} { return m.ready }
@@ -330,7 +327,7 @@ func (m *Manager) Built() <-chan struct{} { return m.ready }
 // Image builds the demo image every sandbox is cloned from, unless it is
 // built or being built, waits for it and returns it.
 func (m *Manager) Image(ctx context.Context) ([]byte, error) {
-	m.startBuild()
+	m.Prepare()
 	select {
 	case <-m.ready:
 		return m.template, m.buildErr
