@@ -2,21 +2,33 @@ package cache
 
 import (
 	"context"
-	"os"
-	"strings"
+	"net/url"
 	"testing"
 	"time"
+
+	"github.com/engineroom/engineroom/playground/internal/tcpfault"
 )
 
 // secondClient connects another Cache to c's server, as another instance
 // of the app would; it is closed when the test ends.
 func secondClient(t *testing.T, c *Cache) *Cache {
 	t.Helper()
-	url := "redis://" + c.rdb.Options().Addr
+	return clientAt(t, c, c.rdb.Options().Addr)
+}
+
+// clientAt connects another Cache, with c's options, to the server at
+// addr; it is closed when the test ends.
+func clientAt(t *testing.T, c *Cache, addr string) *Cache {
+	t.Helper()
+	u := &url.URL{Scheme: "redis", Host: addr}
 	if c.server == nil {
-		url = c.opts.URL
+		var err error
+		if u, err = url.Parse(c.opts.URL); err != nil {
+			t.Fatal(err)
+		}
+		u.Host = addr
 	}
-	other, err := New(context.Background(), Options{URL: url})
+	other, err := New(context.Background(), Options{URL: u.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,100 +116,47 @@ func TestSubscription(t *testing.T) {
 	}
 }
 
-// TestSubscriptionReconnects drops a subscription's connection: the
-// embedded server is stopped and started again, and, when REDIS_URL is
-// set, the real Redis kills the connection (CLIENT KILL). The channels are
-// subscribed again, each confirmed, and messages flow.
+// TestSubscriptionReconnects takes the server away under a subscription
+// and brings it back: every connection is cut and, for a moment, new ones
+// are refused. The channels are subscribed again, each confirmed, and
+// messages flow.
 func TestSubscriptionReconnects(t *testing.T) {
-	type dropCase struct {
-		name string
-		url  string
-		drop func(t *testing.T, c *Cache, name string)
-	}
-	tests := []dropCase{
-		{"embedded restart", "", func(t *testing.T, c *Cache, _ string) {
-			c.server.m.Close()
-			if err := c.server.m.Restart(); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		tests = append(tests, dropCase{"redis client kill", url, killSubscription})
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			c, err := New(ctx, Options{URL: tt.url})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			s := newShared(t, c)
-			sub, err := s.Subscribe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sub.Close()
-			// A subscribed connection takes no CLIENT SETNAME: name it
-			// first, so that a real Redis can find it to kill it.
-			name := uniqueID(t)
-			if tt.url != "" {
-				if err := sub.ps.ClientSetName(ctx, name); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := sub.Add(ctx, "room"); err != nil {
-				t.Fatal(err)
-			}
-			if m := next(t, sub); !m.Subscribed {
-				t.Fatalf("got %+v, want the confirmation", m)
-			}
-			tt.drop(t, c, name)
-			select {
-			case m := <-sub.C:
-				if !m.Subscribed || m.Channel != "room" {
-					t.Fatalf("got %+v, want a new confirmation for room", m)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("no new confirmation within 10s of the drop")
-			}
-			eventually(t, 2*time.Second, "the publish arrives", func() bool {
-				if err := s.Publish(ctx, "room", []byte("back")); err != nil {
-					return false
-				}
-				select {
-				case m := <-sub.C:
-					return string(m.Payload) == "back"
-				case <-time.After(100 * time.Millisecond):
-					return false
-				}
-			})
-		})
-	}
-}
-
-// killSubscription finds the connection named name in CLIENT LIST and
-// kills it by id, leaving every other client of the server alone.
-func killSubscription(t *testing.T, c *Cache, name string) {
-	t.Helper()
-	ctx := withoutTrace(context.Background())
-	list, err := c.rdb.ClientList(ctx).Result()
+	ctx := context.Background()
+	server := newCache(t, Options{})
+	proxy := tcpfault.New(t, server.rdb.Options().Addr)
+	c := clientAt(t, server, proxy.Addr())
+	s := newShared(t, c)
+	sub, err := s.Subscribe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(list, "\n") {
-		fields := map[string]string{}
-		for _, f := range strings.Fields(line) {
-			k, v, _ := strings.Cut(f, "=")
-			fields[k] = v
-		}
-		if fields["name"] == name {
-			if err := c.rdb.Do(ctx, "CLIENT", "KILL", "ID", fields["id"]).Err(); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
+	defer sub.Close()
+	if err := sub.Add(ctx, "room"); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no connection named %s in CLIENT LIST:\n%s", name, list)
+	if m := next(t, sub); !m.Subscribed {
+		t.Fatalf("got %+v, want the confirmation", m)
+	}
+	proxy.Stop()
+	time.Sleep(200 * time.Millisecond) // the client tries, and is refused
+	proxy.Start(t)
+	select {
+	case m := <-sub.C:
+		if !m.Subscribed || m.Channel != "room" {
+			t.Fatalf("got %+v, want a new confirmation for room", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no new confirmation within 10s of the drop")
+	}
+	eventually(t, 2*time.Second, "the publish arrives", func() bool {
+		if err := s.Publish(ctx, "room", []byte("back")); err != nil {
+			return false
+		}
+		select {
+		case m := <-sub.C:
+			return string(m.Payload) == "back"
+		case <-time.After(100 * time.Millisecond):
+			return false
+		}
+	})
 }

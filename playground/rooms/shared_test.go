@@ -126,13 +126,14 @@ func TestFollowRefreshesRoom(t *testing.T) {
 	}
 }
 
-// TestSubscriptionRecovers stops the server under a follower and starts
-// it again on the same address: the subscription reconnects, reads back
-// the state published while it was away, and then gets every publish.
+// TestSubscriptionRecovers takes the server away under a follower and
+// brings it back on the same address: the subscription reconnects, reads
+// back the state published while it was away, and then gets every
+// publish.
 func TestSubscriptionRecovers(t *testing.T) {
 	for _, s := range sharedStores(t) {
-		if s.mini == nil {
-			continue // only a server the test owns can be stopped
+		if s.proxy == nil {
+			continue // only a server the test owns can be taken away
 		}
 		t.Run(s.name, func(t *testing.T) {
 			a := s.hub(t, Options{})
@@ -144,10 +145,7 @@ func TestSubscriptionRecovers(t *testing.T) {
 				t.Fatalf("got %s before the restart", got)
 			}
 
-			s.mini.Close()
-			if err := s.mini.Restart(); err != nil {
-				t.Fatal(err)
-			}
+			s.proxy.Restart(t)
 			// A's pool and B's subscription both lost their connections.
 			// This publish may come before B subscribes again.
 			retry(t, func() error { return a.Publish(context.Background(), code, token, State{Path: "/while"}) })
@@ -182,19 +180,15 @@ func retry(t *testing.T, fn func() error) {
 // ErrUnavailable, not ErrNotFound.
 func TestStoreFailure(t *testing.T) {
 	for _, s := range sharedStores(t) {
-		if s.mini == nil {
+		if s.proxy == nil {
 			continue
 		}
 		t.Run(s.name, func(t *testing.T) {
 			ctx := context.Background()
 			h := s.hub(t, Options{})
 			code, token := create(t, h)
-			s.mini.Close()
-			defer func() {
-				if err := s.mini.Restart(); err != nil {
-					t.Error(err)
-				}
-			}()
+			s.proxy.Stop()
+			defer s.proxy.Start(t)
 			if _, err := h.Exists(ctx, code); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("Exists = %v, want ErrUnavailable", err)
 			}

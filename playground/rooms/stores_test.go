@@ -11,6 +11,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/engineroom/engineroom/playground/cache"
+	"github.com/engineroom/engineroom/playground/internal/tcpfault"
 )
 
 // store is a place the rooms of a test live: this process's memory, a
@@ -28,8 +29,9 @@ type testStore struct {
 	// skipped, less than a second on a real Redis, where it is waited
 	// for.
 	idle time.Duration
-	// mini is the embedded server, for tests that stop it.
-	mini *miniredis.Miniredis
+	// proxy stands before the embedded server, for tests that take it
+	// away; nil for the other stores.
+	proxy *tcpfault.Proxy
 }
 
 // hub starts a Hub on the store, closed when the test ends.
@@ -55,14 +57,15 @@ func stores(t *testing.T) []testStore {
 	out := []testStore{{name: "memory", now: mem.now, elapse: mem.add, idle: time.Hour}}
 
 	m := miniredis.RunT(t)
+	proxy := tcpfault.New(t, m.Addr())
 	miniClock := &clock{t: time.Unix(1e9, 0)}
 	out = append(out, testStore{
 		name:   "miniredis",
-		shared: sharedOn("redis://"+m.Addr(), "rooms"),
+		shared: sharedOn("redis://"+proxy.Addr(), "rooms"),
 		now:    miniClock.now,
 		elapse: func(d time.Duration) { miniClock.add(d); m.FastForward(d) },
 		idle:   time.Hour,
-		mini:   m,
+		proxy:  proxy,
 	})
 
 	if url := os.Getenv("REDIS_URL"); url != "" {
