@@ -82,9 +82,24 @@ func testDocsRead(t *testing.T, srv *web.Server) {
 	if note := page.Find(".pane-front p.note").Last().Text(); !strings.Contains(note, "built by your first run") {
 		t.Errorf("note = %q: the second run should not build the table again", note)
 	}
-	_, page = panelAs(t, c, docsPage, "docs-read", map[string]string{"booking": "42"})
-	if got := page.Find(".pane-front .notice-warn").Text(); !strings.Contains(got, "in the tables but has no document") {
-		t.Errorf("booking 42: notice %q", got)
+	// The form's hint names the first and last booking with a document:
+	// both have one, the one before the first has none.
+	lesson := parseHTML(t, c.get(docsPage, nil).text)
+	hint := lesson.Find("section.demo#demo-docs-read form p.hint").Text()
+	first, last := strconv.Itoa(20000-airline.DocsLimit+1), "20000"
+	if !strings.HasSuffix(hint, ": "+first+" to "+last+".") {
+		t.Errorf("hint %q, want the range %s to %s", hint, first, last)
+	}
+	before := strconv.Itoa(20000 - airline.DocsLimit)
+	for _, tt := range []struct {
+		booking string
+		has     bool
+	}{{"42", false}, {before, false}, {first, true}, {last, true}} {
+		_, page = panelAs(t, c, docsPage, "docs-read", map[string]string{"booking": tt.booking})
+		got := page.Find(".pane-front .notice-warn").Text()
+		if has := !strings.Contains(got, "in the tables but has no document"); has != tt.has {
+			t.Errorf("booking %s: notice %q, want a document: %v", tt.booking, got, tt.has)
+		}
 	}
 }
 
