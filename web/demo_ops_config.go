@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/engineroom/engineroom/playground/ops"
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web/view"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) runRunningConfig(ctx context.Context, _ demoInput) (demoOutput,
 	o := view.OpsConfigOutput{
 		Headline:     fmt.Sprintf("%d settings", len(settings)),
 		HeadlineNote: fmt.Sprintf("%d from the environment · %s · %d defaults", counts[SourceEnv], fromFlags(counts[SourceFlag]), counts[SourceDefault]),
-		Facts:        processFacts(p, now),
+		Facts:        processFacts(p, s.sql.Stats(), now),
 	}
 	if len(settings) == 0 {
 		o.Headline, o.HeadlineNote = "No settings", "were handed to this server"
@@ -88,8 +89,9 @@ func fromFlags(n int) string {
 	return fmt.Sprintf("%d from flags", n)
 }
 
-// processFacts says what each fact about the process means.
-func processFacts(p ops.Process, now time.Time) []view.OpsFact {
+// processFacts says what each fact about the process, and the memory its
+// visitors' databases take, means.
+func processFacts(p ops.Process, db sandbox.Stats, now time.Time) []view.OpsFact {
 	pid := view.OpsFact{Label: "Process id", Value: fmt.Sprint(p.PID),
 		Note: "Not PID 1: a shell, a terminal or a supervisor started it, and passes signals on."}
 	if p.PID1 {
@@ -121,12 +123,17 @@ func processFacts(p ops.Process, now time.Time) []view.OpsFact {
 	if p.GoMemLimit > 0 {
 		goMem.Value, goMem.Note = formatBytes(p.GoMemLimit), "GOMEMLIMIT: the garbage collector works harder as the heap nears it."
 	}
+	dbMem := view.OpsFact{Label: "Databases' memory", Value: formatBytes(db.SQLiteMemory) + " of " + formatBytes(db.HeapLimit),
+		Note: "SQLite's heap limit: the memory the process may use less 320 MiB for the rest of it, at most 928 MiB. Past seven eighths of it the least used visitors' databases are dropped and start afresh."}
+	if db.HeapLimit == 0 {
+		dbMem.Value, dbMem.Note = formatBytes(db.SQLiteMemory), "No heap limit: SQLite was started before this server could set one."
+	}
 	shell := view.OpsFact{Label: "Shell", Value: "none", Note: "/bin/sh does not exist: nothing to run commands with if someone gets in."}
 	if p.Shell {
 		shell.Value, shell.Note = "/bin/sh", "A shell exists, as on a normal machine or a full base image."
 	}
 	return []view.OpsFact{
-		pid, user, cpu, mem, goMem, shell,
+		pid, user, cpu, mem, goMem, dbMem, shell,
 		{Label: "Go", Value: p.GoVersion + " on " + p.Platform, Note: "Compiled into the binary: the image needs no Go installed."},
 		{Label: "Up for", Value: uptime(p.Uptime), Note: "Since " + p.Started.UTC().Format("2006-01-02 15:04:05 UTC") + "; now " + now.UTC().Format("15:04:05 UTC") + "."},
 	}

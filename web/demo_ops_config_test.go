@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,7 +17,7 @@ import (
 )
 
 // opsFacts are the facts the running-config demo lists about the process.
-var opsFacts = []string{"Process id", "User", "CPUs", "Memory limit", "Go memory limit", "Shell", "Go", "Up for"}
+var opsFacts = []string{"Process id", "User", "CPUs", "Memory limit", "Go memory limit", "Databases' memory", "Shell", "Go", "Up for"}
 
 func TestRunningConfigDemo(t *testing.T) {
 	settings := []web.Setting{
@@ -112,6 +113,9 @@ func TestRunningConfigDemo(t *testing.T) {
 				if facts[k] != v {
 					t.Errorf("%s = %q, want %q", k, facts[k], v)
 				}
+			}
+			if !regexp.MustCompile(`^[0-9.]+ (B|[KMG]iB) of 928\.0 MiB$`).MatchString(facts["Databases' memory"]) {
+				t.Errorf("Databases' memory %q, want what SQLite holds of its 928 MiB limit", facts["Databases' memory"])
 			}
 			if !strings.HasSuffix(facts["Up for"], " s") && !strings.Contains(facts["Up for"], "min") {
 				t.Errorf("Up for %q", facts["Up for"])

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/engineroom/engineroom/playground/cache"
+	"github.com/engineroom/engineroom/playground/ops"
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -149,7 +151,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 			return err
 		}
 	}
+	// SQLite's heap limit follows the machine's memory, so that a class
+	// larger than the machine has sandboxes reset, not the process killed.
+	memory, memoryFrom := ops.MachineMemory(os.DirFS("/"))
+	heapLimit := sandbox.HeapLimitFor(memory)
 	srv, err := web.New(ctx, web.Config{
+		Sandbox:        sandbox.Options{HeapLimit: heapLimit},
 		StateDB:        stateDB,
 		BaseURL:        cfg.baseURL,
 		OTLPEndpoint:   cfg.otlpEndpoint,
@@ -174,7 +181,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())),
-		slog.String("cache", srv.CacheBackend()), slog.String("state", stateDB))
+		slog.String("cache", srv.CacheBackend()), slog.String("state", stateDB),
+		slog.String("sqlite_heap_limit", mibString(heapLimit)), slog.String("memory", memoryString(memory, memoryFrom)))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go func() {
@@ -283,4 +291,16 @@ func healthcheck(ctx context.Context, addr string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "healthy: %s\n", strings.TrimSpace(string(body)))
 	return nil
+}
+
+// mibString writes a number of bytes in MiB.
+func mibString(b int64) string { return fmt.Sprintf("%d MiB", b>>20) }
+
+// memoryString says how much memory the process may use and where that
+// was read.
+func memoryString(b int64, from string) string {
+	if b == 0 {
+		return "unknown"
+	}
+	return mibString(b) + " (" + from + ")"
 }

@@ -184,3 +184,56 @@ odd 1e+20
 		t.Errorf("FormatValue(-Inf) = %q", v)
 	}
 }
+
+func TestMachineMemory(t *testing.T) {
+	const gib = 1 << 30
+	meminfo := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	tests := []struct {
+		name      string
+		root      fstest.MapFS
+		wantBytes int64
+		wantFrom  string
+	}{
+		{
+			name: "a container's limit below the machine's memory",
+			root: fstest.MapFS{
+				"proc/meminfo":             meminfo("MemTotal:       24683792 kB\nMemFree:        23165416 kB\n"),
+				"proc/self/cgroup":         {Data: []byte("0::/\n")},
+				"sys/fs/cgroup/memory.max": {Data: []byte("1073741824\n")},
+			},
+			wantBytes: gib, wantFrom: "/sys/fs/cgroup/memory.max",
+		},
+		{
+			name: "a limit above the machine's memory",
+			root: fstest.MapFS{
+				"proc/meminfo":             meminfo("MemTotal:        1000000 kB\n"),
+				"sys/fs/cgroup/memory.max": {Data: []byte("4294967296\n")},
+			},
+			wantBytes: 1000000 << 10, wantFrom: "/proc/meminfo",
+		},
+		{
+			name: "a virtual machine: no limit, its own memory",
+			root: fstest.MapFS{
+				"proc/meminfo":             meminfo("MemTotal:         985432 kB\n"),
+				"sys/fs/cgroup/memory.max": {Data: []byte("max\n")},
+			},
+			wantBytes: 985432 << 10, wantFrom: "/proc/meminfo",
+		},
+		{
+			name:      "a limit and no meminfo",
+			root:      fstest.MapFS{"sys/fs/cgroup/memory.max": {Data: []byte("536870912\n")}},
+			wantBytes: gib / 2, wantFrom: "/sys/fs/cgroup/memory.max",
+		},
+		{name: "nothing to read", root: fstest.MapFS{}},
+		{name: "meminfo in another unit", root: fstest.MapFS{"proc/meminfo": meminfo("MemTotal: 1000 MB\n")}},
+		{name: "meminfo without MemTotal", root: fstest.MapFS{"proc/meminfo": meminfo("MemFree: 1000 kB\n")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, from := MachineMemory(tt.root)
+			if b != tt.wantBytes || from != tt.wantFrom {
+				t.Errorf("MachineMemory = %d from %q, want %d from %q", b, from, tt.wantBytes, tt.wantFrom)
+			}
+		})
+	}
+}

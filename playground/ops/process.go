@@ -143,3 +143,39 @@ func parseCPUMax(s string) (Limit, error) {
 	}
 	return Limit{Value: q / p}, nil
 }
+
+// MachineMemory is the memory this process may use: its cgroup's
+// memory.max when one is set, else the machine's (MemTotal in
+// /proc/meminfo), whichever is smaller; from names the file it came
+// from. It is 0 and "" when neither can be read (not Linux).
+func MachineMemory(root fs.FS) (bytes int64, from string) {
+	if l := readLimit(root, cgroupDirs(root), "memory.max", parseMemoryMax); l.Set() {
+		bytes, from = int64(l.Value), l.File
+	}
+	if total := memTotal(root); total > 0 && (bytes == 0 || total < bytes) {
+		bytes, from = total, "/proc/meminfo"
+	}
+	return bytes, from
+}
+
+// memTotal reads MemTotal from /proc/meminfo, 0 when it cannot.
+func memTotal(root fs.FS) int64 {
+	b, err := fs.ReadFile(root, "proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:")
+		if !ok {
+			continue
+		}
+		kb, unit, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		n, err := strconv.ParseInt(kb, 10, 64)
+		if err != nil || n <= 0 || unit != "kB" {
+			return 0
+		}
+		return n << 10
+	}
+	return 0
+}

@@ -61,9 +61,9 @@ type Options struct {
 	QueryTimeout time.Duration
 	// HeapLimit is SQLite's process-wide hard heap limit in bytes. It is
 	// process-wide: the last Manager created sets it. Idle sandboxes are
-	// dropped once the heap passes seven eighths of it. Default 928 MiB:
-	// room for a class of 300 (about 2.6 MiB each, headroom included) and
-	// the teacher within a 1 GiB machine; negative leaves the limit alone.
+	// dropped once the heap passes seven eighths of it. Default
+	// DefaultHeapLimit; HeapLimitFor sizes it to a machine; negative
+	// leaves the limit alone.
 	HeapLimit int64
 	// CreationsPerMinute is how many sandboxes visitors from one address
 	// (see Client) may create per minute once the burst is spent. A whole
@@ -122,7 +122,7 @@ func (o *Options) defaults() {
 		o.QueryTimeout = 2 * time.Second
 	}
 	if o.HeapLimit == 0 {
-		o.HeapLimit = 928 << 20
+		o.HeapLimit = DefaultHeapLimit
 	}
 	if o.CreationsPerMinute == 0 {
 		o.CreationsPerMinute = 300
