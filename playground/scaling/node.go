@@ -51,8 +51,14 @@ func openNode(ctx context.Context, name string, tr trace.Tracer, members []Membe
 	return n, nil
 }
 
+// fillBatch is how many members one INSERT of fill copies.
+const fillBatch = 250
+
 // fill creates the table and copies members in, untraced: it stands for
-// the copy a new replica or shard starts from.
+// the copy a new replica or shard starts from. It inserts fillBatch rows
+// a statement, with the statement of a whole batch prepared once: one
+// statement a row took 1.8 times as long (BenchmarkOpenNode), and one JSON
+// array read with json_each three times as long.
 func (n *node) fill(ctx context.Context, members []Member) error {
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -62,13 +68,30 @@ func (n *node) fill(ctx context.Context, members []Member) error {
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("scaling: filling %s: %w", n.name, err)
 	}
-	ins, err := tx.PrepareContext(ctx, "INSERT INTO members (id, name, tier, miles) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return fmt.Errorf("scaling: filling %s: %w", n.name, err)
+	insert := func(rows int) string {
+		return "INSERT INTO members (id, name, tier, miles) VALUES " + strings.Repeat("(?, ?, ?, ?), ", rows-1) + "(?, ?, ?, ?)"
 	}
-	defer ins.Close()
-	for _, m := range members {
-		if _, err := ins.ExecContext(ctx, m.ID, m.Name, m.Tier, m.Miles); err != nil {
+	var full *sql.Stmt // the statement of a whole batch, prepared once
+	args := make([]any, 0, 4*fillBatch)
+	for len(members) > 0 {
+		batch := members[:min(fillBatch, len(members))]
+		members = members[len(batch):]
+		args = args[:0]
+		for _, m := range batch {
+			args = append(args, m.ID, m.Name, m.Tier, m.Miles)
+		}
+		if len(batch) < fillBatch {
+			_, err = tx.ExecContext(ctx, insert(len(batch)), args...)
+		} else {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insert(fillBatch)); err != nil {
+					return fmt.Errorf("scaling: filling %s: %w", n.name, err)
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("scaling: filling %s: %w", n.name, err)
 		}
 	}
