@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -30,10 +31,16 @@ const eventsPoll = "load delay:400ms"
 // need be (see lazyLab).
 func (s *Server) eventsLab(c echo.Context) (*events.Lab, error) {
 	return s.events.get(c, eventsIdle, func() (*events.Lab, error) {
-		lab, err := events.Start(context.WithoutCancel(c.Request().Context()), events.Options{
+		opts := events.Options{
 			Tracer:       s.traces.Tracer("github.com/engineroom/engineroom/playground/events"),
 			PollInterval: 100 * time.Millisecond,
-		})
+		}
+		if s.cfg.StateDB != "" {
+			// The state database's folder is one the server may write to,
+			// even where the rest of the filesystem is read-only.
+			opts.TempIn = filepath.Dir(s.cfg.StateDB)
+		}
+		lab, err := events.Start(context.WithoutCancel(c.Request().Context()), opts)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -174,5 +176,25 @@ func testEventVisitors(t *testing.T, srv *web.Server, c *client) {
 	}
 	if r := other.get("/event-runs/abc", nil); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("/event-runs/abc: %d", r.StatusCode)
+	}
+}
+
+// TestEventsLabBesideStateDB: the events lab keeps its files in a folder
+// of its own beside the state database, a folder the server may write to
+// where the rest of the filesystem is read-only, and removes it on Close.
+func TestEventsLabBesideStateDB(t *testing.T) {
+	dir := t.TempDir()
+	t.Cleanup(func() { // after the server's own Close, registered later
+		if left, _ := filepath.Glob(filepath.Join(dir, "engineroom-events-*")); len(left) != 0 {
+			t.Errorf("after Close: %v left behind", left)
+		}
+	})
+	srv := newServer(t, web.Config{StateDB: filepath.Join(dir, "state.db"), Sandbox: sandbox.Options{QueryTimeout: 30 * time.Second}})
+	c := newClient(t, srv)
+	_, doc := panelAs(t, c, eventsPage, "event-fanout", nil)
+	eventsFinal(t, c, doc)
+	labs, err := filepath.Glob(filepath.Join(dir, "engineroom-events-*", "queue.db"))
+	if err != nil || len(labs) != 1 {
+		t.Fatalf("events lab folders beside the state database: %v (%v), want one", labs, err)
 	}
 }

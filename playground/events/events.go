@@ -104,8 +104,13 @@ const (
 // Options configures a Lab.
 type Options struct {
 	// Dir holds the lab's two SQLite files (the queue's and the
-	// consumers'); empty makes a temporary folder, removed by Close.
+	// consumers'); empty makes a temporary folder in TempIn, removed by
+	// Close.
 	Dir string
+	// TempIn is where the temporary folder is made when Dir is empty:
+	// a folder the server may write to (the state database's, on a
+	// read-only root filesystem); empty is the system's temporary folder.
+	TempIn string
 	// Tracer makes the publish, consumer and SQL spans; nil traces
 	// nothing.
 	Tracer trace.Tracer
@@ -149,7 +154,7 @@ func Start(ctx context.Context, opts Options) (l *Lab, err error) {
 	}
 	dir := opts.Dir
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "engineroom-events-"); err != nil {
+		if dir, err = os.MkdirTemp(opts.TempIn, "engineroom-events-"); err != nil {
 			return nil, fmt.Errorf("events: making a folder: %w", err)
 		}
 		l.tempDir = dir

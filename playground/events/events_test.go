@@ -3,6 +3,8 @@ package events
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +223,33 @@ func TestThousands(t *testing.T) {
 		if got := Thousands(n); got != want {
 			t.Errorf("Thousands(%d) = %q", n, got)
 		}
+	}
+}
+
+// TestTempIn: without Dir, the lab keeps its files in a folder of its own
+// inside TempIn, and Close removes that folder and nothing else.
+func TestTempIn(t *testing.T) {
+	in := t.TempDir()
+	l, err := Start(context.Background(), Options{TempIn: in, PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	entries, _ := os.ReadDir(in)
+	if len(entries) != 1 || !entries[0].IsDir() || !strings.HasPrefix(entries[0].Name(), "engineroom-events-") {
+		t.Fatalf("TempIn holds %v, want one engineroom-events- folder", entries)
+	}
+	for _, f := range []string{"events.db", "queue.db"} {
+		if _, err := os.Stat(filepath.Join(in, entries[0].Name(), f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if err := l.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if entries, _ := os.ReadDir(in); len(entries) != 0 {
+		t.Errorf("after Close TempIn holds %v, want nothing", entries)
+	}
+	if _, err := Start(context.Background(), Options{TempIn: filepath.Join(in, "missing")}); err == nil || !strings.Contains(err.Error(), "events: making a folder") {
+		t.Errorf("Start in a missing folder: %v, want the folder named in the error", err)
 	}
 }
