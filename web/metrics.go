@@ -145,9 +145,17 @@ func (m *serverMetrics) outboundClient(tracer trace.Tracer) *outbound.Client {
 // /healthz it needs no visitor: no cookie, no CSRF token, and (a GET of
 // no API route) no recorded trace.
 func (s *Server) showMetrics(c echo.Context) error {
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	s.Metrics().ServeHTTP(c.Response(), c.Request())
 	return nil
+}
+
+// Metrics serves the Prometheus metrics, as GET /metrics does unless
+// Config.MetricsApart.
+func (s *Server) Metrics() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(echo.HeaderCacheControl, "no-store")
+		s.metrics.handler.ServeHTTP(w, r)
+	})
 }
 
 // stateDBPath is the job queue's state database file.

@@ -32,7 +32,9 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.showHealth)
 	e.GET("/readyz", s.showReadiness)
-	e.GET("/metrics", s.showMetrics)
+	if !s.cfg.MetricsApart {
+		e.GET("/metrics", s.showMetrics)
+	}
 	e.GET("/static/:file", s.showAsset)
 	// The payment gateway's webhooks: signed, so no cookie and no CSRF token.
 	e.POST("/webhooks/payments", s.receivePaymentWebhook)

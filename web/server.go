@@ -57,6 +57,10 @@ type Config struct {
 	// StateDB is the file of the app's own state database (the job
 	// queue); empty means a temporary file removed on Close.
 	StateDB string
+	// MetricsApart leaves /metrics out of the app's routes: the caller
+	// serves Metrics on an address of its own, which only a scraper on a
+	// private network reaches.
+	MetricsApart bool
 	// Instance names this instance among several behind Fly.io's proxy
 	// (FLY_MACHINE_ID): each visitor is then kept on the instance that holds
 	// their sandbox (see instance.go). Empty pins nothing.

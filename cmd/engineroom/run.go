@@ -41,6 +41,9 @@ type config struct {
 	// stateDB is the app's own state database (the job queue); empty
 	// means defaultStateDB.
 	stateDB string
+	// metricsAddr, when set, is where /metrics is served instead of
+	// beside the app.
+	metricsAddr string
 	// settings describe all of the above for the configuration lesson:
 	// values safe to show, and where each came from.
 	settings []web.Setting
@@ -95,6 +98,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.instance, "instance", def("FLY_MACHINE_ID", ""), "this instance's id among several behind Fly.io's proxy, which keeps each visitor on the instance holding their sandbox (env FLY_MACHINE_ID, set by Fly.io)")
 	fs.StringVar(&cfg.redisURL, "redis-url", def("REDIS_URL", ""), "Redis for the cache lessons, e.g. redis://127.0.0.1:6379/0; default an embedded Redis-protocol server (env REDIS_URL)")
 	fs.StringVar(&cfg.stateDB, "state-db", def("STATE_DB", ""), "SQLite file of the app's own state (the job queue); default engineroom/state.db in the user's cache folder (env STATE_DB)")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", def("METRICS_ADDR", ""), "serve /metrics on this address only, e.g. :9091 for a scraper on a private network; default beside the app (env METRICS_ADDR)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for go tool pprof)")
 	cfg.secret = getenv("SECRET_KEY")
 	if err := fs.Parse(args); err != nil {
@@ -136,10 +140,23 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
+	var metricsLn net.Listener
+	if cfg.metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listening on %s for metrics: %w", cfg.metricsAddr, err)
+		}
+	}
+	closeListeners := func() {
+		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
+	}
 	if cfg.cpuProfile != "" {
 		stop, err := startCPUProfile(cfg.cpuProfile)
 		if err != nil {
-			ln.Close()
+			closeListeners()
 			return err
 		}
 		defer stop()
@@ -147,7 +164,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	stateDB := cfg.stateDB
 	if stateDB == "" {
 		if stateDB, err = defaultStateDB(); err != nil {
-			ln.Close()
+			closeListeners()
 			return err
 		}
 	}
@@ -157,6 +174,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	heapLimit := sandbox.HeapLimitFor(memory)
 	srv, err := web.New(ctx, web.Config{
 		Sandbox:        sandbox.Options{HeapLimit: heapLimit},
+		MetricsApart:   metricsLn != nil,
 		StateDB:        stateDB,
 		BaseURL:        cfg.baseURL,
 		OTLPEndpoint:   cfg.otlpEndpoint,
@@ -168,7 +186,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		Settings:       withStateDB(cfg.settings, stateDB),
 	})
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	hs := &http.Server{
@@ -183,8 +201,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("url", localURL(ln.Addr())),
 		slog.String("cache", srv.CacheBackend()), slog.String("state", stateDB),
 		slog.String("sqlite_heap_limit", mibString(heapLimit)), slog.String("memory", memoryString(memory, memoryFrom)))
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.Metrics())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ms.Serve(metricsLn) }()
+		log.Info("serving metrics", slog.String("addr", metricsLn.Addr().String()))
+	}
 	go func() {
 		// Building the demo data (when the first visitor arrives) is the
 		// process's largest burst of memory; hand what it no longer needs
@@ -197,12 +224,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}()
 	select {
 	case err := <-errc:
+		closeListeners()
 		return errors.Join(fmt.Errorf("serving: %w", err), srv.Close(context.Background()))
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	if ms != nil {
+		// A scrape answers at once; it needs no grace.
+		ms.Close()
+	}
 	err = hs.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = errors.Join(err, hs.Close())

@@ -294,3 +294,70 @@ func TestRunReportsUnreachableRedis(t *testing.T) {
 	}
 	ln.Close()
 }
+
+// TestRunServesMetricsApart: with METRICS_ADDR, /metrics is served there
+// and only there; the app's own address answers 404 for it. A busy
+// metrics address stops the start and frees the app's port again.
+func TestRunServesMetricsApart(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	exited := newExit()
+	go func() {
+		exited.set(run(ctx, nil, env{"ADDR": addr, "METRICS_ADDR": metricsAddr, "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, logs, logs))
+	}()
+	waitHealthy(t, "http://"+addr+"/healthz", time.Minute, exited, logs.String)
+	get := func(url string) (int, string) {
+		t.Helper()
+		res, err := testClient().Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	tests := []struct {
+		url        string
+		wantStatus int
+		wantBody   string
+	}{
+		{"http://" + metricsAddr + "/metrics", http.StatusOK, "\nengineroom_sandboxes "},
+		{"http://" + addr + "/metrics", http.StatusNotFound, ""},
+		{"http://" + metricsAddr + "/healthz", http.StatusNotFound, ""},
+		{"http://" + metricsAddr + "/lessons/sql-basics", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		if status, body := get(tt.url); status != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+			t.Errorf("GET %s: %d, want %d with %q; body:\n%.300s", tt.url, status, tt.wantStatus, tt.wantBody, body)
+		}
+	}
+	if !strings.Contains(logs.String(), "msg=\"serving metrics\" addr="+metricsAddr) {
+		t.Errorf("no log line for the metrics address:\n%s", logs.String())
+	}
+	cancel()
+	select {
+	case <-exited.done:
+		if exited.err != nil {
+			t.Errorf("run = %v after cancel", exited.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return 10s after cancel")
+	}
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	err = run(context.Background(), nil, env{"ADDR": addr, "METRICS_ADDR": busy.Addr().String(), "STATE_DB": filepath.Join(t.TempDir(), "state.db")}.get, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listening on "+busy.Addr().String()+" for metrics") {
+		t.Fatalf("run error = %v, want one about listening for metrics", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the app's port is still taken after the failed start: %v", err)
+	}
+	ln.Close()
+}

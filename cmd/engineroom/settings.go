@@ -46,6 +46,7 @@ func describeSettings(fs *flag.FlagSet, getenv func(string) string, cfg config) 
 		setting("FLY_MACHINE_ID", "instance", cfg.instance, "one instance: visitors are not pinned to one"),
 		setting("REDIS_URL", "redis-url", ops.RedactURL(cfg.redisURL), "an embedded Redis-protocol server"),
 		setting("STATE_DB", "state-db", cfg.stateDB, "engineroom/state.db in the user's cache folder"),
+		setting("METRICS_ADDR", "metrics-addr", cfg.metricsAddr, "/metrics is served beside the app"),
 		secret,
 		setting("", "cpuprofile", cfg.cpuProfile, "no CPU profile"),
 	}

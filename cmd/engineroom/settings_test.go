@@ -12,7 +12,7 @@ import (
 // settingOrder is every setting, as the configuration lesson lists them.
 var settingOrder = []string{
 	"ADDR", "BASE_URL", "LOG_LEVEL", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
-	"CLIENT_IP_HEADER", "FLY_MACHINE_ID", "REDIS_URL", "STATE_DB", "SECRET_KEY", "-cpuprofile",
+	"CLIENT_IP_HEADER", "FLY_MACHINE_ID", "REDIS_URL", "STATE_DB", "METRICS_ADDR", "SECRET_KEY", "-cpuprofile",
 }
 
 // settingKey names a setting by its variable, or its flag when it has
@@ -42,6 +42,7 @@ func TestDescribeSettings(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_ENDPOINT": {"", web.SourceDefault, ""}, "CLIENT_IP_HEADER": {"", web.SourceDefault, ""},
 				"REDIS_URL": {"", web.SourceDefault, ""}, "STATE_DB": {"", web.SourceDefault, ""},
 				"SECRET_KEY": {"not set", web.SourceDefault, ""}, "-cpuprofile": {"", web.SourceDefault, ""},
+				"METRICS_ADDR": {"", web.SourceDefault, ""},
 			},
 		},
 		{
@@ -51,6 +52,7 @@ func TestDescribeSettings(t *testing.T) {
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318?api_key=hunter2",
 				"CLIENT_IP_HEADER":            "Fly-Client-IP", "SECRET_KEY": "hunter2", "FLY_MACHINE_ID": "3d8d9e0b6e1e89",
 				"REDIS_URL": "redis://engine:hunter2@cache.internal:6390/3", "STATE_DB": "/data/state.db",
+				"METRICS_ADDR": ":9091",
 			},
 			want: map[string]want{
 				"ADDR": {":3000", web.SourceEnv, "PORT"}, "BASE_URL": {"https://engineroom.example", web.SourceEnv, ""},
@@ -60,7 +62,8 @@ func TestDescribeSettings(t *testing.T) {
 				"FLY_MACHINE_ID":              {"3d8d9e0b6e1e89", web.SourceEnv, ""},
 				"REDIS_URL":                   {"redis://engine:xxxxx@cache.internal:6390/3", web.SourceEnv, ""},
 				"STATE_DB":                    {"/data/state.db", web.SourceEnv, ""}, "SECRET_KEY": {"set", web.SourceEnv, ""},
-				"-cpuprofile": {"", web.SourceDefault, ""},
+				"METRICS_ADDR": {":9091", web.SourceEnv, ""},
+				"-cpuprofile":  {"", web.SourceDefault, ""},
 			},
 		},
 		{
@@ -121,7 +124,7 @@ func TestSettingFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every flag parseConfig defines is described, under its own name.
-	fs := []string{"-addr", "-base-url", "-log-level", "-log-format", "-otlp-endpoint", "-client-ip-header", "-instance", "-redis-url", "-state-db", "", "-cpuprofile"}
+	fs := []string{"-addr", "-base-url", "-log-level", "-log-format", "-otlp-endpoint", "-client-ip-header", "-instance", "-redis-url", "-state-db", "-metrics-addr", "", "-cpuprofile"}
 	for i, st := range cfg.settings {
 		if st.Flag != fs[i] {
 			t.Errorf("%s: flag %q, want %q", settingKey(st), st.Flag, fs[i])
