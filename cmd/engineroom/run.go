@@ -202,16 +202,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 		slog.String("cache", srv.CacheBackend()), slog.String("state", stateDB),
 		slog.String("sqlite_heap_limit", mibString(heapLimit)), slog.String("memory", memoryString(memory, memoryFrom)))
 	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
 	var ms *http.Server
 	if metricsLn != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.Metrics())
 		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-		go func() { errc <- ms.Serve(metricsLn) }()
 		log.Info("serving metrics", slog.String("addr", metricsLn.Addr().String()))
+		go func() { errc <- ms.Serve(metricsLn) }()
 	}
+	go func() { errc <- hs.Serve(ln) }()
 	go func() {
 		// Building the demo data (when the first visitor arrives) is the
 		// process's largest burst of memory; hand what it no longer needs
