@@ -19,10 +19,6 @@ import (
 
 const docsLesson = "relational-versus-document-data"
 
-// seededBookings is how many bookings the demo data starts with; the
-// documents are built from the latest.
-const seededBookings = 20000
-
 func (s *Server) demoDocsRead() *demo {
 	return &demo{
 		ID: "docs-read", Title: "One booking, two shapes", Lesson: docsLesson,
@@ -30,7 +26,7 @@ func (s *Server) demoDocsRead() *demo {
 		Button:      "Read it",
 		Wide:        true,
 		Params: []param{{Name: "booking", Label: "Booking id", Kind: "number", Default: "19987", Min: 1, Max: 1_000_000,
-			Hint: fmt.Sprintf("The documents copy the latest %s bookings: %d to %d.", miles(airline.DocsLimit), seededBookings-airline.DocsLimit+1, seededBookings)}},
+			Hint: fmt.Sprintf("The documents copy the latest %s bookings: %d to %d.", miles(airline.DocsLimit), sandbox.SeededBookings-airline.DocsLimit+1, sandbox.SeededBookings)}},
 		Run: func(ctx context.Context, in demoInput) (demoOutput, error) {
 			var r airline.DocRead
 			err := s.sql.With(s.sqlContext(ctx, in.Request), in.Visitor, func(ctx context.Context, db *sandbox.DB) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/engineroom/engineroom/playground/airline"
+	"github.com/engineroom/engineroom/playground/sandbox"
 	"github.com/engineroom/engineroom/web"
 )
 
@@ -86,11 +87,11 @@ func testDocsRead(t *testing.T, srv *web.Server) {
 	// both have one, the one before the first has none.
 	lesson := parseHTML(t, c.get(docsPage, nil).text)
 	hint := lesson.Find("section.demo#demo-docs-read form p.hint").Text()
-	first, last := strconv.Itoa(20000-airline.DocsLimit+1), "20000"
+	first, last := strconv.Itoa(sandbox.SeededBookings-airline.DocsLimit+1), strconv.Itoa(sandbox.SeededBookings)
 	if !strings.HasSuffix(hint, ": "+first+" to "+last+".") {
 		t.Errorf("hint %q, want the range %s to %s", hint, first, last)
 	}
-	before := strconv.Itoa(20000 - airline.DocsLimit)
+	before := strconv.Itoa(sandbox.SeededBookings - airline.DocsLimit)
 	for _, tt := range []struct {
 		booking string
 		has     bool

@@ -124,7 +124,7 @@ func processFacts(p ops.Process, db sandbox.Stats, now time.Time) []view.OpsFact
 		goMem.Value, goMem.Note = formatBytes(p.GoMemLimit), "GOMEMLIMIT: the garbage collector works harder as the heap nears it."
 	}
 	dbMem := view.OpsFact{Label: "Databases' memory", Value: formatBytes(db.SQLiteMemory) + " of " + formatBytes(db.HeapLimit),
-		Note: "SQLite's heap limit: the memory the process may use less 320 MiB for the rest of it, at most 928 MiB. Past seven eighths of it the least used visitors' databases are dropped and start afresh."}
+		Note: "SQLite's heap limit: the memory the process may use less what the rest of the process needs, at most " + formatBytes(sandbox.DefaultHeapLimit) + ". Past seven eighths of it the least used visitors' databases are dropped and start afresh."}
 	if db.HeapLimit == 0 {
 		dbMem.Value, dbMem.Note = formatBytes(db.SQLiteMemory), "No heap limit: SQLite was started before this server could set one."
 	}

@@ -17,11 +17,14 @@ import (
 const (
 	seedRoutes    = 205
 	seedMembers   = 2000
-	seedBookings  = 20000
 	seedCustomers = 800
 	seedProducts  = 320
 	seedOrders    = 5000
 )
+
+// SeededBookings is how many bookings the demo data starts with, ids 1 to
+// SeededBookings in the order they were booked.
+const SeededBookings = 20000
 
 // seedNow is "today" inside the demo data: flights before it have flown.
 func seedNow() time.Time { return time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC) }
@@ -138,7 +141,7 @@ func (s *seeder) members(flights []flight) error {
 		balance[i] = 1000 * (2 + s.rng.IntN(12)*s.rng.IntN(12))
 		credits = append(credits, credit{i, balance[i], "opening balance", opening})
 	}
-	bookings := make([]booking, seedBookings)
+	bookings := make([]booking, SeededBookings)
 	for i := range bookings {
 		// Three bookings in ten come from the 200 frequent flyers.
 		member := s.rng.IntN(seedMembers)

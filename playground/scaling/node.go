@@ -72,6 +72,12 @@ func (n *node) fill(ctx context.Context, members []Member) error {
 		return "INSERT INTO members (id, name, tier, miles) VALUES " + strings.Repeat("(?, ?, ?, ?), ", rows-1) + "(?, ?, ?, ?)"
 	}
 	var full *sql.Stmt // the statement of a whole batch, prepared once
+	if len(members) >= fillBatch {
+		if full, err = tx.PrepareContext(ctx, insert(fillBatch)); err != nil {
+			return fmt.Errorf("scaling: filling %s: %w", n.name, err)
+		}
+		defer full.Close()
+	}
 	args := make([]any, 0, 4*fillBatch)
 	for len(members) > 0 {
 		batch := members[:min(fillBatch, len(members))]
@@ -80,16 +86,10 @@ func (n *node) fill(ctx context.Context, members []Member) error {
 		for _, m := range batch {
 			args = append(args, m.ID, m.Name, m.Tier, m.Miles)
 		}
-		if len(batch) < fillBatch {
-			_, err = tx.ExecContext(ctx, insert(len(batch)), args...)
-		} else {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insert(fillBatch)); err != nil {
-					return fmt.Errorf("scaling: filling %s: %w", n.name, err)
-				}
-				defer full.Close()
-			}
+		if len(batch) == fillBatch {
 			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insert(len(batch)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("scaling: filling %s: %w", n.name, err)
