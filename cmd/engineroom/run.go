@@ -163,10 +163,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	stateDB := cfg.stateDB
 	if stateDB == "" {
-		if stateDB, err = defaultStateDB(); err != nil {
-			closeListeners()
-			return err
-		}
+		stateDB = defaultStateDB()
+	}
+	// The state database's folder holds the job queue and the events
+	// lesson's files: make it now, so a missing one is reported at start.
+	if err := os.MkdirAll(filepath.Dir(stateDB), 0o700); err != nil {
+		closeListeners()
+		return fmt.Errorf("making a folder for the state database (set STATE_DB): %w", err)
 	}
 	// SQLite's heap limit follows the machine's memory, so that a class
 	// larger than the machine has sandboxes reset, not the process killed.
@@ -254,17 +257,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer) error {
 
 // defaultStateDB is engineroom/state.db in the user's cache folder
 // ($XDG_CACHE_HOME or ~/.cache on Linux), or in the system's temporary
-// folder when there is no such folder; the folder is made if missing.
-func defaultStateDB() (string, error) {
+// folder when there is no such folder.
+func defaultStateDB() string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	dir = filepath.Join(dir, "engineroom")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("making a folder for the state database (set STATE_DB): %w", err)
-	}
-	return filepath.Join(dir, "state.db"), nil
+	return filepath.Join(dir, "engineroom", "state.db")
 }
 
 // startCPUProfile profiles the process into path until stop is called.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -360,4 +361,34 @@ func TestRunServesMetricsApart(t *testing.T) {
 		t.Fatalf("the app's port is still taken after the failed start: %v", err)
 	}
 	ln.Close()
+}
+
+// TestRunMakesStateFolder: the state database's folder is made at start,
+// so the job queue and the events lesson can write there; one that cannot
+// be made stops the start with an error that says what to set.
+func TestRunMakesStateFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "engineroom")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	exited := newExit()
+	go func() {
+		exited.set(run(ctx, nil, env{"ADDR": addr, "STATE_DB": filepath.Join(dir, "state.db")}.get, logs, logs))
+	}()
+	waitHealthy(t, "http://"+addr+"/healthz", time.Minute, exited, logs.String)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		t.Errorf("state folder %s: %v", dir, err)
+	}
+	cancel()
+	<-exited.done
+
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), nil, env{"ADDR": freeAddr(t), "STATE_DB": filepath.Join(file, "state.db")}.get, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "making a folder for the state database (set STATE_DB)") {
+		t.Errorf("run with STATE_DB under a file = %v, want an error about its folder", err)
+	}
 }
