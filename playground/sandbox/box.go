@@ -173,10 +173,19 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 			b.mu.Unlock()
 			continue
 		}
-		heavy := b.held.heavy(m.opts.Now())
-		if err := m.takeSlot(ctx, heavy); err != nil {
-			if heavy && errors.Is(err, ErrSaturated) {
-				// Still knocking while the long lane is full: stay heavy.
+		now := m.opts.Now()
+		heavy := b.held.heavy(now)
+		priority := newOp
+		switch {
+		case heavy && b.held.runaway(now):
+			priority = runawayOp
+		case heavy:
+			priority = heavyOp
+		}
+		if err := m.takeSlot(ctx, priority); err != nil {
+			if priority == runawayOp && errors.Is(err, ErrSaturated) {
+				// A runaway still knocking while the long lane is full
+				// stays heavy (see usage.go).
 				b.held.add(m.opts.Now(), heavyTimeout)
 			}
 			m.discardUnopened(b)
@@ -237,7 +246,7 @@ func (l *lease) pause() {
 		l.b.held.add(now, 2*l.budget())
 		l.crowded = false
 	case l.ranOut(d):
-		l.b.held.add(now, d)
+		l.b.held.ranInto(now, d)
 	}
 	switch {
 	case l.long && l.heavy:
@@ -275,12 +284,11 @@ func (l *lease) resume(ctx context.Context) error {
 }
 
 // takeSlot takes a global slot for a new operation, or for a heavy
-// visitor's a place in the long lane, waiting at most QueueWait. Waiters
-// are served in the order they came (see gate).
-func (m *Manager) takeSlot(ctx context.Context, heavy bool) error {
-	priority := newOp
-	if heavy {
-		priority = heavyOp
+// visitor's (priority heavyOp or runawayOp) a place in the long lane,
+// waiting at most QueueWait. Waiters are served in the order they came
+// (see gate).
+func (m *Manager) takeSlot(ctx context.Context, priority int) error {
+	if laneOnly(priority) {
 		m.stats.heavy.Add(1)
 	}
 	if m.slots.tryAcquire(priority) {

@@ -21,14 +21,17 @@ import (
 // limit (see usage.go) — run in the long lane only, waiting for a place
 // there, and never take a slot: a few visitors sending statements that run
 // until their limit would otherwise hold the slots, and a class's
-// millisecond queries would wait seconds behind them.
+// millisecond queries would wait seconds behind them. Among them, those
+// whose own statements ran into their limit lately wait after the others
+// (see usage.go): a student made heavy once by a query stopped on a
+// crowded server is served ahead of visitors who keep sending runaways.
 type gate struct {
 	mu       sync.Mutex
 	size     int
 	free     int
 	long     int // operations in the long lane
 	longSize int
-	waiting  [3]list.List // of chan struct{}: [under way, new] for a slot, [heavy] for the long lane
+	waiting  [4]list.List // of chan struct{}: [under way, new] for a slot, [heavy, runaway] for the long lane
 }
 
 // Priorities of a wait.
@@ -36,7 +39,14 @@ const (
 	underWay = 0
 	newOp    = 1
 	heavyOp  = 2 // waits for a place in the long lane, not a slot
+	// runawayOp is an operation of a heavy visitor whose own statements
+	// ran into their limit lately: it waits for the long lane after every
+	// heavyOp.
+	runawayOp = 3
 )
+
+// laneOnly reports whether operations of priority p run in the long lane.
+func laneOnly(p int) bool { return p >= heavyOp }
 
 func newGate(size int) *gate {
 	return &gate{size: size, free: size, longSize: max(1, size/2)}
@@ -45,13 +55,17 @@ func newGate(size int) *gate {
 // canTake reports whether an operation of priority p may start now,
 // nobody waiting before it. The caller holds mu.
 func (g *gate) canTake(p int) bool {
-	if p == heavyOp {
-		return g.waiting[heavyOp].Len() == 0 && g.long < g.longSize
+	first := 0
+	if laneOnly(p) {
+		first = heavyOp
 	}
-	for q := range p + 1 {
+	for q := first; q <= p; q++ {
 		if g.waiting[q].Len() > 0 {
 			return false
 		}
+	}
+	if laneOnly(p) {
+		return g.long < g.longSize
 	}
 	return g.free > 0
 }
@@ -59,7 +73,7 @@ func (g *gate) canTake(p int) bool {
 // take starts an operation of priority p: a slot, or for a heavy one a
 // place in the long lane. The caller holds mu.
 func (g *gate) take(p int) {
-	if p == heavyOp {
+	if laneOnly(p) {
 		g.long++
 		return
 	}
@@ -100,7 +114,7 @@ func (g *gate) acquire(ctx context.Context, priority int) error {
 	case <-ready:
 		// The room came as ctx ended: pass it on.
 		g.mu.Unlock()
-		if priority == heavyOp {
+		if laneOnly(priority) {
 			g.leaveLongLane()
 		} else {
 			g.release()
@@ -146,13 +160,15 @@ func (g *gate) toLongLane() bool {
 }
 
 // leaveLongLane ends an operation's stay in the long lane, passing its
-// place to the first heavy waiter.
+// place to the first heavy waiter, else the first runaway one.
 func (g *gate) leaveLongLane() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e := g.waiting[heavyOp].Front(); e != nil {
-		close(g.waiting[heavyOp].Remove(e).(chan struct{}))
-		return
+	for _, p := range [...]int{heavyOp, runawayOp} {
+		if e := g.waiting[p].Front(); e != nil {
+			close(g.waiting[p].Remove(e).(chan struct{}))
+			return
+		}
 	}
 	g.long--
 }
@@ -172,5 +188,8 @@ func (g *gate) lightWaiting() int {
 func (g *gate) counts() (running, waiting int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.size - g.free + g.long, g.waiting[underWay].Len() + g.waiting[newOp].Len() + g.waiting[heavyOp].Len()
+	for i := range g.waiting {
+		waiting += g.waiting[i].Len()
+	}
+	return g.size - g.free + g.long, waiting
 }

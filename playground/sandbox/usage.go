@@ -24,6 +24,15 @@ import (
 // keeps counting while it runs into that shorter limit, so a visitor who
 // keeps sending such statements stays heavy, and one who stops is light
 // again within a minute or two.
+//
+// Being stopped to make way is a suspicion, not proof: on two busy cores a
+// student's 5 ms query can hold its slot for 50 ms. So a visitor is a
+// runaway only while its own statements ran into their limit within the
+// last usageHalfLife. A runaway waits for the long lane after the other
+// heavy visitors, and keeps counting while refused for want of a place
+// (still knocking: otherwise its usage would decay while it never runs).
+// A heavy visitor who is no runaway is served in the lane first and is
+// light again as its usage decays, about 12 s after one stop.
 const (
 	heavyHeld     = 3 * time.Second
 	usageHalfLife = 30 * time.Second
@@ -61,8 +70,9 @@ func (l *lease) limit(r *runner) {
 // usage is slot time held, decaying exponentially: the sum of every
 // holding, each weighed by 2^(-age/usageHalfLife).
 type usage struct {
-	held float64 // seconds, as of at
-	at   time.Time
+	held   float64 // seconds, as of at
+	at     time.Time
+	ranOut time.Time // when an operation last ran into its own limit
 }
 
 // decayed is the usage as of now.
@@ -76,6 +86,19 @@ func (u usage) decayed(now time.Time) float64 {
 // add counts d of slot time ending now.
 func (u *usage) add(now time.Time, d time.Duration) {
 	u.held, u.at = u.decayed(now)+max(d, 0).Seconds(), now
+}
+
+// ranInto counts d of slot time ending now, held by an operation that ran
+// into its own limit.
+func (u *usage) ranInto(now time.Time, d time.Duration) {
+	u.add(now, d)
+	u.ranOut = now
+}
+
+// runaway reports whether an operation ran into its own limit within
+// usageHalfLife before now.
+func (u usage) runaway(now time.Time) bool {
+	return !u.ranOut.IsZero() && now.Sub(u.ranOut) < usageHalfLife
 }
 
 // heavy reports whether the usage as of now passes heavyHeld.

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,59 @@ func TestUsageDecays(t *testing.T) {
 	u.add(t0.Add(-time.Minute), -time.Second) // a clock going back counts nothing
 	if got := u.decayed(t0.Add(-time.Minute)); got < 0 {
 		t.Errorf("usage went negative: %.3f", got)
+	}
+}
+
+// TestUsageRunaway: a visitor is a runaway for usageHalfLife after an
+// operation of its own ran into its limit; being stopped to make way
+// counts slot time but makes no runaway.
+func TestUsageRunaway(t *testing.T) {
+	t0 := time.Date(2026, 4, 15, 9, 0, 0, 0, time.UTC)
+	var u usage
+	u.add(t0, 2*heavyHeld) // stopped to make way
+	if !u.heavy(t0) || u.runaway(t0) {
+		t.Fatalf("stopped to make way: heavy %v, runaway %v; want heavy, no runaway", u.heavy(t0), u.runaway(t0))
+	}
+	u.ranInto(t0, time.Second)
+	if !u.runaway(t0) || !u.runaway(t0.Add(usageHalfLife-time.Millisecond)) {
+		t.Error("not a runaway just after running into its limit")
+	}
+	if u.runaway(t0.Add(usageHalfLife)) {
+		t.Error("still a runaway a half-life after")
+	}
+}
+
+// TestGateRunaway: waiting for the long lane, a heavy operation goes
+// before a runaway's that came first.
+func TestGateRunaway(t *testing.T) {
+	g := newGate(2) // a lane of one
+	if !g.tryAcquire(runawayOp) {
+		t.Fatal("a runaway was refused the empty long lane")
+	}
+	order := make(chan int, 2)
+	for i, p := range []int{runawayOp, heavyOp} {
+		go func() {
+			if err := g.acquire(context.Background(), p); err != nil {
+				t.Error(err)
+			}
+			order <- p
+		}()
+		waitQueued(t, g, i+1)
+	}
+	if g.tryAcquire(heavyOp) || g.tryAcquire(runawayOp) {
+		t.Fatal("an operation got into the full lane past the waiters")
+	}
+	g.leaveLongLane()
+	if got := <-order; got != heavyOp {
+		t.Errorf("priority %d got the lane first, want the heavy one (%d)", got, heavyOp)
+	}
+	g.leaveLongLane()
+	if got := <-order; got != runawayOp {
+		t.Errorf("priority %d got the lane second, want the runaway (%d)", got, runawayOp)
+	}
+	g.leaveLongLane()
+	if running, waiting := g.counts(); running != 0 || waiting != 0 {
+		t.Errorf("counts = %d running, %d waiting at the end; want none", running, waiting)
 	}
 }
 
@@ -148,5 +202,85 @@ func TestHeavyVisitor(t *testing.T) {
 	mustRun(t, m, "attacker", "SELECT 1")
 	if got := m.Stats().Heavy; got != 1 {
 		t.Errorf("Heavy = %d: the visitor is still heavy long after", got)
+	}
+}
+
+// TestStoppedOnceNoRunaway: a student made heavy by one query stopped to
+// make way is served in the long lane before a runaway who came first,
+// and refused for want of a place it does not stay heavy; a runaway
+// refused keeps counting.
+func TestStoppedOnceNoRunaway(t *testing.T) {
+	clk := newClock()
+	m := newTestManager(t, Options{Now: clk.Now, MaxConcurrent: 2, QueueWait: 200 * time.Millisecond})
+	ctx := context.Background()
+	for _, v := range []string{"student", "runaway"} {
+		mustRun(t, m, v, "SELECT 1")
+	}
+	// The runaway's operation held its slot past its budget; the
+	// student's was stopped to make way, which counts twice the budget
+	// (see pause).
+	if err := m.With(ctx, "runaway", func(context.Context, *DB) error { clk.Advance(heavyHeld + time.Second); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	student, _, err := m.lookup("student")
+	if err != nil {
+		t.Fatal(err)
+	}
+	student.mu.Lock()
+	student.held.add(clk.Now(), 2*m.opts.QueryTimeout)
+	student.mu.Unlock()
+	held := func(v string) float64 {
+		b, _, err := m.lookup(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.held.decayed(clk.Now())
+	}
+
+	// The lane is full; the runaway queues first, the student second.
+	if !m.slots.tryAcquire(heavyOp) {
+		t.Fatal("the long lane was refused")
+	}
+	// The lane has one place, so the order the operations run in is the
+	// order they got it.
+	order := make(chan string, 2)
+	done := make(chan struct{}, 2)
+	for i, v := range []string{"runaway", "student"} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if err := m.With(ctx, v, func(context.Context, *DB) error { order <- v; return nil }); err != nil {
+				t.Errorf("%s: %v", v, err)
+			}
+		}()
+		waitQueued(t, m.slots, i+1)
+	}
+	m.slots.leaveLongLane()
+	<-done
+	<-done
+	if first, second := <-order, <-order; first != "student" || second != "runaway" {
+		t.Errorf("the lane served %s, then %s; want the student first", first, second)
+	}
+
+	// Refused for want of a place: the runaway keeps counting, the
+	// student does not. (The lane's rest after the runaway's operation
+	// ends on a timer of its own.)
+	for start := time.Now(); !m.slots.tryAcquire(heavyOp); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the long lane was refused")
+		}
+	}
+	defer m.slots.leaveLongLane()
+	for _, v := range []string{"student", "runaway"} {
+		before := held(v)
+		_, err := m.Run(ctx, v, "SELECT 1", RunOptions{})
+		if !errors.Is(err, ErrSaturated) {
+			t.Fatalf("%s with the lane full: %v, want ErrSaturated", v, err)
+		}
+		grew := held(v) > before
+		if want := v == "runaway"; grew != want {
+			t.Errorf("%s refused: its usage grew %v, want %v", v, grew, want)
+		}
 	}
 }
