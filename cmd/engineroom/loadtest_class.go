@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -175,12 +176,28 @@ func (s *student) act(ctx context.Context, scheduled time.Time) outcome {
 		o.err = err.Error()
 	case res.StatusCode >= 400:
 		o.err = strconv.Itoa(res.StatusCode) + " " + answerText(body)
+	case kind == kindSQL:
+		if msg, failed := queryFailed(body); failed {
+			o.err = "200, but the query failed: " + msg
+		}
 	case kind == kindJoin:
 		if s.token = csrfFromPage(string(body)); s.token == "" {
 			o.err = fmt.Sprintf("no CSRF token in %s (%s)", p.join, res.Status)
 		}
 	}
 	return o
+}
+
+// queryFailed reports the message of a SQL panel answer whose statement
+// failed. The panel answers such a query with 200 and says in the page why
+// it failed (its time limit, or stopped to make way); the class's query
+// never fails on its own, so a failure is the server's.
+func queryFailed(body []byte) (string, bool) {
+	_, rest, ok := bytes.Cut(body, []byte(`class="sql-statement has-error`))
+	if !ok {
+		return "", false
+	}
+	return answerText(rest), true
 }
 
 // answerText is the gist of an error answer: the text of its alert (or

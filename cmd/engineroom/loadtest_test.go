@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/engineroom/engineroom/web"
+	"github.com/engineroom/engineroom/web/view"
 )
 
 func TestParseLoadOptions(t *testing.T) {
@@ -225,6 +227,26 @@ func TestAnswerText(t *testing.T) {
 				t.Errorf("answerText = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestQueryFailed reads the SQL panel's own answer: a statement's error
+// is found with its message, a result is not an error.
+func TestQueryFailed(t *testing.T) {
+	render := func(st view.SQLStatement) []byte {
+		var b bytes.Buffer
+		if err := view.SQLResults(view.SQLResult{Statements: []view.SQLStatement{st}}).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	stopped := render(view.SQLStatement{N: 1, SQL: heavyQuery, IsQuery: true, Error: &view.SQLError{Code: "stopped", Message: "query stopped: other visitors' queries were waiting"}})
+	if msg, failed := queryFailed(stopped); !failed || msg != "stopped query stopped: other visitors' queries were waiting" {
+		t.Errorf("a stopped query: %q, %v", msg, failed)
+	}
+	ok := render(view.SQLStatement{N: 1, SQL: heavyQuery, IsQuery: true, Columns: []string{"origin", "flights"}, Rows: [][]view.Cell{{{Text: "LHR"}, {Text: "120"}}}})
+	if msg, failed := queryFailed(ok); failed {
+		t.Errorf("a result read as a failure: %q", msg)
 	}
 }
 
