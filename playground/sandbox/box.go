@@ -294,17 +294,48 @@ func (m *Manager) takeSlot(ctx context.Context, priority int) error {
 	if m.slots.tryAcquire(priority) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.QueueWait, ErrSaturated)
+	wait := m.opts.QueueWait
+	if !laneOnly(priority) {
+		wait = m.slotWait()
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, wait, ErrSaturated)
 	defer cancel()
 	err := m.slots.acquire(ctx, priority)
 	if err == nil {
 		return nil
 	}
 	if errors.Is(context.Cause(ctx), ErrSaturated) {
+		if !laneOnly(priority) {
+			m.overloaded.Store(m.opts.Now().Add(overloadFor).UnixNano())
+		}
 		m.stats.saturated.Add(1)
 		return &LimitError{Err: ErrSaturated, RetryAfter: saturatedRetry}
 	}
 	return fmt.Errorf("sandbox: waiting for a free slot: %w", err)
+}
+
+// Overload. A class pressing Run in the same second makes a queue that
+// the slots clear within QueueWait. An operation refused after waiting
+// all of QueueWait shows more work arriving than the slots get through,
+// and then waiting only makes every answer late: each waits about
+// QueueWait, and about as many are refused as without the wait. So for
+// overloadFor after a refusal a new operation waits at most overloadWait:
+// those served are served soon, and the rest are refused (503,
+// Retry-After) at once instead of after a second. Refusals in that time
+// renew it; heavy visitors' refusals, for want of a place in the long
+// lane, say nothing about the slots and do not.
+const (
+	overloadFor  = 5 * time.Second
+	overloadWait = 100 * time.Millisecond
+)
+
+// slotWait is how long a new operation waits for a slot now: QueueWait,
+// or overloadWait for overloadFor after a refusal.
+func (m *Manager) slotWait() time.Duration {
+	if m.opts.Now().UnixNano() < m.overloaded.Load() {
+		return min(m.opts.QueueWait, overloadWait)
+	}
+	return m.opts.QueueWait
 }
 
 // saturatedRetry is how long a visitor refused for want of a slot is asked

@@ -172,6 +172,9 @@ type Manager struct {
 	heapLimit int64 // enforced limit, 0 when SQLite cannot enforce one
 	memory    memProbe
 	slots     *gate
+	// overloaded is until when (Unix nanoseconds, opts.Now) new
+	// operations wait at most overloadWait for a slot (see takeSlot).
+	overloaded atomic.Int64
 
 	mu      sync.Mutex
 	closed  bool

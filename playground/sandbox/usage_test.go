@@ -284,3 +284,57 @@ func TestStoppedOnceNoRunaway(t *testing.T) {
 		}
 	}
 }
+
+// TestOverloadWaitsLess: after an operation waited all of QueueWait for a
+// slot and was refused, new ones wait overloadWait for overloadFor, then
+// QueueWait again; a heavy visitor refused a place in the long lane
+// changes nothing.
+func TestOverloadWaitsLess(t *testing.T) {
+	clk := newClock()
+	const queueWait = 3 * time.Second
+	m := newTestManager(t, Options{Now: clk.Now, MaxConcurrent: 1, QueueWait: queueWait})
+	for _, v := range []string{"a", "b"} {
+		mustRun(t, m, v, "SELECT 1")
+	}
+	if got := m.slotWait(); got != queueWait {
+		t.Fatalf("slotWait = %v before any refusal, want QueueWait", got)
+	}
+	if !m.slots.tryAcquire(newOp) {
+		t.Fatal("the slot was refused")
+	}
+	defer m.slots.release()
+	if _, err := m.Run(context.Background(), "a", "SELECT 1", RunOptions{}); !errors.Is(err, ErrSaturated) {
+		t.Fatalf("with the slot held: %v, want ErrSaturated", err)
+	}
+	if got := m.slotWait(); got != overloadWait {
+		t.Fatalf("slotWait = %v after a refusal, want %v", got, overloadWait)
+	}
+	start := time.Now()
+	if _, err := m.Run(context.Background(), "b", "SELECT 1", RunOptions{}); !errors.Is(err, ErrSaturated) {
+		t.Fatalf("with the slot still held: %v, want ErrSaturated", err)
+	}
+	if took := time.Since(start); took >= queueWait {
+		t.Errorf("the next operation was refused after %v, the whole QueueWait", took)
+	}
+	clk.Advance(overloadFor)
+	if got := m.slotWait(); got != queueWait {
+		t.Errorf("slotWait = %v once overloadFor passed, want QueueWait", got)
+	}
+
+	// A heavy visitor refused for want of a place in the lane.
+	h := newTestManager(t, Options{Now: clk.Now, MaxConcurrent: 2, QueueWait: 50 * time.Millisecond})
+	mustRun(t, h, "attacker", "SELECT 1")
+	if err := h.With(context.Background(), "attacker", func(context.Context, *DB) error { clk.Advance(heavyHeld + time.Second); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !h.slots.tryAcquire(heavyOp) {
+		t.Fatal("the long lane was refused")
+	}
+	defer h.slots.leaveLongLane()
+	if _, err := h.Run(context.Background(), "attacker", "SELECT 1", RunOptions{}); !errors.Is(err, ErrSaturated) {
+		t.Fatalf("the heavy visitor with the lane full: %v, want ErrSaturated", err)
+	}
+	if got := h.slotWait(); got != 50*time.Millisecond {
+		t.Errorf("slotWait = %v after a heavy visitor's refusal, want QueueWait", got)
+	}
+}
