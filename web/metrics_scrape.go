@@ -25,7 +25,7 @@ var (
 	seriesJobs        = metricSeries{"engineroom_jobs_waiting", "Jobs waiting in the queue."}
 	seriesRunning     = metricSeries{"engineroom_queries_running", "Sandbox operations running now, in the query slots or the long lane."}
 	seriesWaiting     = metricSeries{"engineroom_queries_waiting", "Sandbox operations waiting for a query slot or a place in the long lane."}
-	seriesSaturated   = metricSeries{"engineroom_queries_saturated_total", "Sandbox operations refused (503) after waiting for a slot the whole queue wait."}
+	seriesSaturated   = metricSeries{"engineroom_queries_saturated_total", "Sandbox operations refused (503) after waiting for a slot the whole queue wait (shorter for a few seconds after a refusal)."}
 	seriesLongLane    = metricSeries{"engineroom_queries_long_lane_total", "Sandbox operations that held a slot for 250 ms and moved into the long lane."}
 	seriesCrowded     = metricSeries{"engineroom_queries_crowded_total", "Sandbox operations stopped after 250 ms because others waited and the long lane was full."}
 	seriesHeavy       = metricSeries{"engineroom_queries_heavy_total", "Operations of heavy visitors (recent statements ran into their limit), run in the long lane only."}

@@ -54,7 +54,8 @@ type Options struct {
 	MaxConcurrent int
 	// QueueWait is how long a query waits for a free slot before
 	// ErrSaturated. Default 1s: long enough for a whole class pressing
-	// Run in the same second to be served in turn.
+	// Run in the same second to be served in turn. For a few seconds
+	// after such a refusal, queries wait less (see takeSlot).
 	QueueWait time.Duration
 	// QueryTimeout is the wall-clock budget of one Run (all its statements)
 	// or one With callback. Default 2s.
