@@ -306,7 +306,7 @@ func (m *Manager) takeSlot(ctx context.Context, priority int) error {
 	}
 	if errors.Is(context.Cause(ctx), ErrSaturated) {
 		if !laneOnly(priority) {
-			m.overloaded.Store(m.opts.Now().Add(overloadFor).UnixNano())
+			m.overloaded.Store(m.opts.Now().Add(overloadHold * m.opts.QueueWait).UnixNano())
 		}
 		m.stats.saturated.Add(1)
 		return &LimitError{Err: ErrSaturated, RetryAfter: saturatedRetry}
@@ -315,22 +315,27 @@ func (m *Manager) takeSlot(ctx context.Context, priority int) error {
 }
 
 // Overload. A class pressing Run in the same second makes a queue that
-// the slots clear within QueueWait. An operation refused after waiting
-// all of QueueWait shows more work arriving than the slots get through,
-// and then waiting only makes every answer late: each waits about
-// QueueWait, and about as many are refused as without the wait. So for
-// overloadFor after a refusal a new operation waits at most overloadWait:
-// those served are served soon, and the rest are refused (503,
-// Retry-After) at once instead of after a second. Refusals in that time
-// renew it; heavy visitors' refusals, for want of a place in the long
-// lane, say nothing about the slots and do not.
+// the slots clear within QueueWait, or nearly. When refusals keep coming
+// for longer than that, more work arrives than the slots get through, and
+// waiting only makes every answer late: each waits about QueueWait, and
+// about as many are refused as without the wait. So for overloadHold
+// times QueueWait after an operation was refused for want of a slot, a
+// new one waits at most overloadWait: those served are served soon, and
+// the rest are refused (503, Retry-After) at once instead of after a
+// second. Refusals in that time renew it, so it lasts as long as the
+// overload; a burst's last refusals end it three seconds later, before a
+// class is asked to press Run again. (One QueueWait was too short: with
+// the class waiting for its answers the refusals pause now and then, and
+// each pause let the queue fill to a second's wait again.) Heavy
+// visitors' refusals, for want of a place in the long lane, say nothing
+// about the slots and do not count.
 const (
-	overloadFor  = 5 * time.Second
 	overloadWait = 100 * time.Millisecond
+	overloadHold = 3
 )
 
 // slotWait is how long a new operation waits for a slot now: QueueWait,
-// or overloadWait for overloadFor after a refusal.
+// or overloadWait for overloadHold QueueWaits after a refusal.
 func (m *Manager) slotWait() time.Duration {
 	if m.opts.Now().UnixNano() < m.overloaded.Load() {
 		return min(m.opts.QueueWait, overloadWait)

@@ -286,8 +286,8 @@ func TestStoppedOnceNoRunaway(t *testing.T) {
 }
 
 // TestOverloadWaitsLess: after an operation waited all of QueueWait for a
-// slot and was refused, new ones wait overloadWait for overloadFor, then
-// QueueWait again; a heavy visitor refused a place in the long lane
+// slot and was refused, new ones wait overloadWait for overloadHold
+// QueueWaits, then QueueWait again; a heavy visitor refused a place in the long lane
 // changes nothing.
 func TestOverloadWaitsLess(t *testing.T) {
 	clk := newClock()
@@ -316,9 +316,13 @@ func TestOverloadWaitsLess(t *testing.T) {
 	if took := time.Since(start); took >= queueWait {
 		t.Errorf("the next operation was refused after %v, the whole QueueWait", took)
 	}
-	clk.Advance(overloadFor)
+	clk.Advance(overloadHold*queueWait - time.Millisecond)
+	if got := m.slotWait(); got != overloadWait {
+		t.Errorf("slotWait = %v just before the hold ends, want %v", got, overloadWait)
+	}
+	clk.Advance(time.Millisecond)
 	if got := m.slotWait(); got != queueWait {
-		t.Errorf("slotWait = %v once overloadFor passed, want QueueWait", got)
+		t.Errorf("slotWait = %v once the hold ended, want QueueWait", got)
 	}
 
 	// A heavy visitor refused for want of a place in the lane.
