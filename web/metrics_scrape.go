@@ -27,8 +27,8 @@ var (
 	seriesWaiting     = metricSeries{"engineroom_queries_waiting", "Sandbox operations waiting for a query slot or a place in the long lane."}
 	seriesSaturated   = metricSeries{"engineroom_queries_saturated_total", "Sandbox operations refused (503) after waiting for a slot the whole queue wait (shorter for a few seconds after a refusal)."}
 	seriesLongLane    = metricSeries{"engineroom_queries_long_lane_total", "Sandbox operations that held a slot for 250 ms and moved into the long lane."}
-	seriesCrowded     = metricSeries{"engineroom_queries_crowded_total", "Sandbox operations stopped after 250 ms because others waited and the long lane was full."}
-	seriesHeavy       = metricSeries{"engineroom_queries_heavy_total", "Operations of heavy visitors (recent statements ran into their limit), run in the long lane only."}
+	seriesCrowded     = metricSeries{"engineroom_queries_crowded_total", "Sandbox operations stopped to make way: held a slot for 250 ms (50 ms when eight or more waited) while others waited and the long lane was full."}
+	seriesHeavy       = metricSeries{"engineroom_queries_heavy_total", "Operations of heavy visitors (recent statements ran into their limit or were stopped to make way), run in the long lane only."}
 	seriesCacheHits   = metricSeries{"engineroom_cache_hits_total", "Cache lookups that found their key. Hit ratio: rate(engineroom_cache_hits_total[5m]) / (rate(engineroom_cache_hits_total[5m]) + rate(engineroom_cache_misses_total[5m]))."}
 	seriesCacheMisses = metricSeries{"engineroom_cache_misses_total", "Cache lookups that did not find their key; engineroom_cache_hits_total says how to compute the hit ratio."}
 )

@@ -53,8 +53,10 @@ type Options struct {
 	// higher throughput; see docs/performance.md.)
 	MaxConcurrent int
 	// QueueWait is how long a query waits for a free slot before
-	// ErrSaturated. Default 1s: long enough for a whole class pressing
-	// Run in the same second to be served in turn. For a few seconds
+	// ErrSaturated. Default 1s: long enough for a class pressing Run in
+	// the same second to be served in turn, unless its queries need more
+	// than a second of the slots (300 students' first GROUP BY over the
+	// flights, each cloning a database, need more). For a few seconds
 	// after such a refusal, queries wait less (see takeSlot).
 	QueueWait time.Duration
 	// QueryTimeout is the wall-clock budget of one Run (all its statements)
