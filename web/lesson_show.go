@@ -59,6 +59,9 @@ func (s *Server) showLesson(c echo.Context) error {
 	if _, ok := s.lessons.Lesson(c.Param("slug")); !ok {
 		return echo.NewHTTPError(404, "There is no lesson called "+strconv.Quote(c.Param("slug"))+".")
 	}
+	// The visitor's sandbox is cloned while they read, so the first Run
+	// of a class pressing it together does not wait for 300 clones.
+	s.sql.Warm(visitorID(c))
 	if r, d, ok := s.ranHere(c); ok {
 		return s.page(c, s.demoPage(csrfToken(c), d, templ.Raw(r.html), r.values))
 	}

@@ -21,6 +21,7 @@ var (
 	seriesInFlight    = metricSeries{"engineroom_http_requests_in_flight", "Requests being answered now."}
 	seriesSandboxes   = metricSeries{"engineroom_sandboxes", "SQL sandboxes open now."}
 	seriesCreated     = metricSeries{"engineroom_sandboxes_created_total", "SQL sandboxes created, resets included."}
+	seriesWarm        = metricSeries{"engineroom_sandboxes_warm", "SQL sandboxes cloned for visitors who opened a lesson page and have not run anything yet."}
 	seriesSQLiteMem   = metricSeries{"engineroom_sqlite_memory_bytes", "Bytes SQLite has allocated, all databases together."}
 	seriesJobs        = metricSeries{"engineroom_jobs_waiting", "Jobs waiting in the queue."}
 	seriesRunning     = metricSeries{"engineroom_queries_running", "Sandbox operations running now, in the query slots or the long lane."}
@@ -44,7 +45,7 @@ const jobsScrapeTimeout = time.Second
 type scraped struct {
 	s                                                   *Server
 	inFlight, sandboxes, created, sqliteMem, hits, miss *prometheus.Desc
-	jobs                                                *prometheus.Desc
+	jobs, warm                                          *prometheus.Desc
 	running, waiting, saturated, long, crowded, heavy   *prometheus.Desc
 }
 
@@ -52,6 +53,7 @@ func newScraped(s *Server) *scraped {
 	return &scraped{
 		s: s, inFlight: seriesInFlight.desc(), sandboxes: seriesSandboxes.desc(), created: seriesCreated.desc(),
 		sqliteMem: seriesSQLiteMem.desc(), hits: seriesCacheHits.desc(), miss: seriesCacheMisses.desc(), jobs: seriesJobs.desc(),
+		warm:    seriesWarm.desc(),
 		running: seriesRunning.desc(), waiting: seriesWaiting.desc(), saturated: seriesSaturated.desc(),
 		long: seriesLongLane.desc(), crowded: seriesCrowded.desc(), heavy: seriesHeavy.desc(),
 	}
@@ -60,7 +62,7 @@ func newScraped(s *Server) *scraped {
 // Describe sends the description of every series Collect may send.
 func (sc *scraped) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		sc.inFlight, sc.sandboxes, sc.created, sc.sqliteMem, sc.hits, sc.miss, sc.jobs,
+		sc.inFlight, sc.sandboxes, sc.warm, sc.created, sc.sqliteMem, sc.hits, sc.miss, sc.jobs,
 		sc.running, sc.waiting, sc.saturated, sc.long, sc.crowded, sc.heavy,
 	} {
 		ch <- d
@@ -76,6 +78,7 @@ func (sc *scraped) Collect(ch chan<- prometheus.Metric) {
 	send(sc.inFlight, prometheus.GaugeValue, float64(s.ops.requests.InFlight()))
 	sb := s.sql.Stats()
 	send(sc.sandboxes, prometheus.GaugeValue, float64(sb.Sandboxes))
+	send(sc.warm, prometheus.GaugeValue, float64(sb.Warm))
 	send(sc.created, prometheus.CounterValue, float64(sb.Created))
 	send(sc.sqliteMem, prometheus.GaugeValue, float64(sb.SQLiteMemory))
 	send(sc.running, prometheus.GaugeValue, float64(sb.Running))

@@ -132,6 +132,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		{"email errors start at 0", counter("engineroom_outbound_errors_total", map[string]string{"service": "email", "kind": "timeout"}), equal(0)},
 		{"sandboxes open", gauge("engineroom_sandboxes"), atLeast(1)},
 		{"sandboxes created", counter("engineroom_sandboxes_created_total", nil), atLeast(1)},
+		{"sandboxes set aside", gauge("engineroom_sandboxes_warm"), atLeast(0)},
 		{"SQLite memory", gauge("engineroom_sqlite_memory_bytes"), atLeast(1)},
 		{"jobs waiting", gauge("engineroom_jobs_waiting"), atLeast(0)},
 		{"queries running", gauge("engineroom_queries_running"), atLeast(0)},

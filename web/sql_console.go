@@ -333,6 +333,7 @@ func schemaView(sch sandbox.Schema) view.SchemaView {
 // showConsole is GET /sql: a SQL console on the visitor's own database,
 // with the schema beside it. ?q= fills in the query.
 func (s *Server) showConsole(c echo.Context) error {
+	s.sql.Warm(visitorID(c))
 	if r, d, ok := s.ranHere(c); ok {
 		return s.page(c, s.demoPage(csrfToken(c), d, templ.Raw(r.html), r.values))
 	}

@@ -42,7 +42,7 @@ func (m *Manager) sweep() {
 		return
 	}
 	now := m.opts.Now()
-	victims := m.idle(now)
+	victims := append(m.idle(now), m.dropWarm(0, now.Add(-warmFor))...)
 	m.buckets.forget(now)
 	m.mu.Unlock()
 	m.closeBoxes(victims)
@@ -84,13 +84,12 @@ func (m *Manager) makeRoom(keep *box) []*box {
 	}
 	over := m.lru.Len() - m.opts.MaxSandboxes
 	memory := 0
-	if size := int64(m.templateLen()); m.heapLimit > 0 && size > 0 {
-		used := m.memory.used() - m.closing.Load()*size
-		if excess := used - m.heapLimit*7/8; excess > 0 {
-			memory = int(excess/size) + 1
-		}
+	if excess, size, ok := m.heapExcess(); ok && excess > 0 {
+		memory = int(excess/size) + 1
 	}
-	var victims []*box
+	// Sandboxes set aside for visitors who have not used them go first.
+	victims := m.dropWarm(memory, time.Time{})
+	memory -= len(victims)
 	for _, returning := range []bool{false, true} {
 		for e := m.lru.Back(); e != nil && (over > 0 || memory > 0); {
 			b := e.Value.(*box)
@@ -110,6 +109,19 @@ func (m *Manager) makeRoom(keep *box) []*box {
 		}
 	}
 	return victims
+}
+
+// heapExcess is how far SQLite's heap, less what the sandboxes being
+// closed will free, is above seven eighths of its limit (negative when
+// below), and the size a sandbox is cloned at. ok is false when no limit
+// is enforced or the demo data is not built yet. Called with m.mu held.
+func (m *Manager) heapExcess() (excess, size int64, ok bool) {
+	size = int64(m.templateLen())
+	if m.heapLimit <= 0 || size <= 0 {
+		return 0, size, false
+	}
+	used := m.memory.used() - m.closing.Load()*size
+	return used - m.heapLimit*7/8, size, true
 }
 
 // evict takes a locked box out of the Manager and remembers its visitor, so

@@ -55,9 +55,10 @@ type Options struct {
 	// QueueWait is how long a query waits for a free slot before
 	// ErrSaturated. Default 1s: long enough for a class pressing Run in
 	// the same second to be served in turn, unless its queries need more
-	// than a second of the slots (300 students' first GROUP BY over the
-	// flights, each cloning a database, need more). For a few seconds
-	// after such a refusal, queries wait less (see takeSlot).
+	// than a second of the slots: 300 students' first GROUP BY over the
+	// flights need about that much even with their sandboxes cloned while
+	// they read (see Warm), and a tenth of them are refused. For a few
+	// seconds after such a refusal, queries wait less (see takeSlot).
 	QueueWait time.Duration
 	// QueryTimeout is the wall-clock budget of one Run (all its statements)
 	// or one With callback. Default 2s.
@@ -200,6 +201,10 @@ type Manager struct {
 	refillKick chan struct{} // asks the refill goroutine to top up
 	refillDone chan struct{}
 
+	warmQ    chan string        // visitors whose sandbox to clone in advance (see warm.go)
+	warm     map[string]warmBox // sandboxes set aside for them; guarded by mu
+	warmDone chan struct{}
+
 	closers sync.WaitGroup // closes of evicted sandboxes, waited for by Close
 	closing atomic.Int64   // evicted sandboxes not closed yet
 
@@ -226,6 +231,9 @@ func New(opts Options) (*Manager, error) {
 		spare:      make(chan *box, max(opts.Spares, 0)),
 		refillKick: make(chan struct{}, 1),
 		refillDone: make(chan struct{}),
+		warmQ:      make(chan string, warmQueue),
+		warm:       make(map[string]warmBox),
+		warmDone:   make(chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 		ready:      make(chan struct{}),
@@ -243,6 +251,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	go m.janitor()
 	go m.refill()
+	go m.warmer()
 	return m, nil
 }
 
@@ -287,9 +296,10 @@ func (m *Manager) Close() error {
 	<-m.ready
 	<-m.done
 	<-m.refillDone
+	<-m.warmDone
 	m.closers.Wait()
 	defer m.memory.close()
-	errs := []error{m.closeSpares()}
+	errs := append([]error{m.closeSpares()}, m.closeWarm()...)
 	for _, b := range all {
 		b.mu.Lock()
 		b.dead.Store(true)

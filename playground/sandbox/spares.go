@@ -47,8 +47,9 @@ func (m *Manager) refill() {
 	}
 }
 
-// openBox gives b a fresh sandbox: a spare if one is ready, else a new
-// clone. It reports whether a spare was used.
+// openBox gives b a fresh sandbox: the one set aside for its visitor (see
+// Warm), else a spare if one is ready, else a new clone. It reports
+// whether one cloned in advance was used.
 func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 	defer func() {
 		select {
@@ -56,6 +57,9 @@ func (m *Manager) openBox(ctx context.Context, b *box) (spare bool, err error) {
 		default:
 		}
 	}()
+	if m.takeWarm(b) {
+		return true, nil
+	}
 	select {
 	case s := <-m.spare:
 		b.db, b.conn, b.stmts, b.deny, b.total = s.db, s.conn, s.stmts, s.deny, 0

@@ -6,6 +6,7 @@ import "time"
 type Stats struct {
 	Sandboxes     int    // sandboxes alive now
 	Spares        int    // sandboxes cloned in advance, ready for new visitors
+	Warm          int    // sandboxes cloned for visitors who opened a lesson, not used yet (see Warm)
 	Running       int    // operations holding a global slot now
 	Waiting       int    // operations waiting for a global slot now
 	Created       uint64 // sandboxes created (including resets)
@@ -35,12 +36,13 @@ type Stats struct {
 // Stats returns current figures.
 func (m *Manager) Stats() Stats {
 	m.mu.Lock()
-	n := len(m.boxes)
+	n, warm := len(m.boxes), len(m.warm)
 	m.mu.Unlock()
 	running, waiting := m.slots.counts()
 	return Stats{
 		Sandboxes:     n,
 		Spares:        len(m.spare),
+		Warm:          warm,
 		Running:       running,
 		Waiting:       waiting,
 		Created:       m.stats.created.Load(),
