@@ -192,9 +192,11 @@ func (s *Server) eventOutput(ctx context.Context, lab *events.Lab, visitor, demo
 func eventError(err error) error {
 	switch {
 	case errors.Is(err, events.ErrBusy):
-		return &paramError{err.Error() + ": wait a moment for it to finish, then run again."}
+		// The request is fine; the visitor's own earlier event is in the way.
+		return echo.NewHTTPError(http.StatusConflict, "Your last event is still being delivered: wait a moment for it to finish, then run again.")
 	case errors.Is(err, jobs.ErrQueueFull):
-		return &paramError{"The queue is full right now (many visitors are publishing): try again in a few seconds."}
+		// 503 with Retry-After: the server is busy, not the request wrong.
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The queue is full right now (many visitors are publishing): try again in a few seconds.")
 	}
 	return err
 }

@@ -171,7 +171,7 @@ func testEventVisitors(t *testing.T, srv *web.Server, c *client) {
 	}
 	r1, _ := panelAs(t, c, eventsPage, "event-retries", map[string]string{"consumer": "analytics", "fault": "always fails"})
 	r2, _ := panelAs(t, c, eventsPage, "event-fanout", nil)
-	if r1.StatusCode != http.StatusOK || r2.StatusCode != http.StatusBadRequest || !strings.Contains(r2.text, "still being delivered") {
+	if r1.StatusCode != http.StatusOK || r2.StatusCode != http.StatusConflict || !strings.Contains(r2.text, "still being delivered") {
 		t.Errorf("publish while delivering: %d then %d %.300s", r1.StatusCode, r2.StatusCode, r2.text)
 	}
 	if r := other.get("/event-runs/abc", nil); r.StatusCode != http.StatusBadRequest {
