@@ -27,6 +27,9 @@ type outcome struct {
 	slip    time.Duration // how late the action started against its schedule
 	at      time.Duration // when it was sent, from the start of the run
 	err     string
+	// retryAfter is how long a refusal (429 or 503) asked the student to
+	// wait, 0 for any other answer.
+	retryAfter time.Duration
 	// attacker marks an action of a hostile visitor, its join included.
 	attacker bool
 }
@@ -107,7 +110,8 @@ type student struct {
 
 // attend joins, then takes one action every interval until the deadline.
 // A slow answer delays the next action; the student never hurries to
-// catch up.
+// catch up, and after a refusal waits as long as its Retry-After asks, as
+// the panel does before it tries again.
 func (s *student) attend(ctx context.Context, next, deadline time.Time, every time.Duration) []outcome {
 	var out []outcome
 	for {
@@ -122,12 +126,37 @@ func (s *student) attend(ctx context.Context, next, deadline time.Time, every ti
 			return out
 		case <-t.C:
 		}
-		out = append(out, s.act(ctx, at))
-		next = next.Add(every)
-		if now := time.Now(); next.Before(now) {
-			next = now
-		}
+		o := s.act(ctx, at)
+		out = append(out, o)
+		next = nextAction(next.Add(every), time.Now(), o.retryAfter)
 	}
+}
+
+// nextAction is when a student acts next: at its schedule, or at once if
+// that has passed, but not before the wait a refusal asked for is over.
+func nextAction(scheduled, now time.Time, retryAfter time.Duration) time.Time {
+	return maxTime(scheduled, now.Add(retryAfter))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// retryAfter reads the wait a refusal asks for: Retry-After in whole
+// seconds on a 429 or 503, else 0. (The server never sends the HTTP-date
+// form.)
+func retryAfter(res *http.Response) time.Duration {
+	if res.StatusCode != http.StatusTooManyRequests && res.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	n, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, time.Minute)
 }
 
 // act takes the student's next action: joining when it has no token yet,
@@ -165,7 +194,7 @@ func (s *student) act(ctx context.Context, scheduled time.Time) outcome {
 		return o
 	}
 	defer res.Body.Close()
-	o.status = res.StatusCode
+	o.status, o.retryAfter = res.StatusCode, retryAfter(res)
 	body, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
 	if err == nil {
 		_, err = io.Copy(io.Discard, res.Body)

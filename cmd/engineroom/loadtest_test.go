@@ -250,6 +250,39 @@ func TestQueryFailed(t *testing.T) {
 	}
 }
 
+// TestNextAction: a student keeps its schedule, never hurries to catch
+// up, and waits out the Retry-After of a refusal.
+func TestNextAction(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	refused := func(status int, header string) *http.Response {
+		res := &http.Response{StatusCode: status, Header: http.Header{}}
+		if header != "" {
+			res.Header.Set("Retry-After", header)
+		}
+		return res
+	}
+	tests := []struct {
+		name      string
+		scheduled time.Time
+		res       *http.Response
+		want      time.Time
+	}{
+		{"on schedule", now.Add(time.Second), refused(200, ""), now.Add(time.Second)},
+		{"late: at once", now.Add(-time.Second), refused(200, ""), now},
+		{"503 waits out Retry-After", now.Add(time.Second), refused(503, "2"), now.Add(2 * time.Second)},
+		{"429 waits out Retry-After", now.Add(time.Second), refused(429, "30"), now.Add(30 * time.Second)},
+		{"a shorter wait than the schedule", now.Add(3 * time.Second), refused(503, "2"), now.Add(3 * time.Second)},
+		{"Retry-After on a 200 means nothing", now.Add(time.Second), refused(200, "5"), now.Add(time.Second)},
+		{"a date is not read", now.Add(time.Second), refused(503, "Fri, 04 Dec 2026 10:00:05 GMT"), now.Add(time.Second)},
+		{"at most a minute", now.Add(time.Second), refused(503, "86400"), now.Add(time.Minute)},
+	}
+	for _, tt := range tests {
+		if got := nextAction(tt.scheduled, now, retryAfter(tt.res)); !got.Equal(tt.want) {
+			t.Errorf("%s: next at %v, want %v", tt.name, got.Sub(now), tt.want.Sub(now))
+		}
+	}
+}
+
 func TestCSRFFromPage(t *testing.T) {
 	tests := []struct{ name, html, want string }{
 		{"hidden field", `<form><input type="hidden" name="_csrf" value="abc123"/></form>`, "abc123"},
