@@ -111,7 +111,7 @@ type student struct {
 // attend joins, then takes one action every interval until the deadline.
 // A slow answer delays the next action; the student never hurries to
 // catch up, and after a refusal waits as long as its Retry-After asks, as
-// the panel does before it tries again.
+// the panel does before it tries again; an attacker does not.
 func (s *student) attend(ctx context.Context, next, deadline time.Time, every time.Duration) []outcome {
 	var out []outcome
 	for {
@@ -128,7 +128,11 @@ func (s *student) attend(ctx context.Context, next, deadline time.Time, every ti
 		}
 		o := s.act(ctx, at)
 		out = append(out, o)
-		next = nextAction(next.Add(every), time.Now(), o.retryAfter)
+		wait := o.retryAfter
+		if s.attacker {
+			wait = 0 // a hostile visitor does not do as it is asked
+		}
+		next = nextAction(next.Add(every), time.Now(), wait)
 	}
 }
 
