@@ -9,9 +9,10 @@ import (
 // teacher named, reads it, and presses Run together. Each first query
 // used to clone its visitor's sandbox while holding a query slot (about
 // 1.6 ms) before it ran, and 300 first GROUP BY queries in the same second
-// then needed more than QueueWait of the slots: about 90 of the 300 were
-// refused. With every sandbox cloned beforehand, none were (see
-// docs/performance.md). So a lesson page calls Warm, which clones the
+// then needed well over QueueWait of the slots: through the whole stack,
+// 100–123 of the 300 were refused; with every sandbox cloned beforehand,
+// 31–33 (BenchmarkClassPressesRun in web, see docs/performance.md). So a
+// lesson page calls Warm, which clones the
 // visitor's sandbox in the background and sets it aside for them; their
 // first operation takes it instead of cloning.
 //
