@@ -183,10 +183,19 @@ func (m *Manager) acquire(ctx context.Context, visitor string) (*lease, error) {
 			priority = heavyOp
 		}
 		if err := m.takeSlot(ctx, priority); err != nil {
-			if priority == runawayOp && errors.Is(err, ErrSaturated) {
+			switch {
+			case priority == runawayOp && errors.Is(err, ErrSaturated):
 				// A runaway still knocking while the long lane is full
 				// stays heavy (see usage.go).
 				b.held.add(m.opts.Now(), heavyTimeout)
+			case errors.Is(err, ErrSaturated):
+				// The visitor's budget is for the slots they use: an
+				// operation the busy server refused used none. (A demo
+				// whose steps were refused this way used to leave its
+				// visitor's next query refused as too fast.)
+				m.mu.Lock()
+				b.ops.give(m.queries)
+				m.mu.Unlock()
 			}
 			m.discardUnopened(b)
 			b.mu.Unlock()

@@ -76,6 +76,13 @@ func (b *bucket) take(r rate) {
 	}
 }
 
+// give puts back a token taken for something that did not happen.
+func (b *bucket) give(r rate) {
+	if r.perMinute >= 0 {
+		b.used = max(0, b.used-1)
+	}
+}
+
 // full reports whether the bucket has refilled, so it holds no information.
 func (b *bucket) full(r rate, now time.Time) bool {
 	b.refill(r, now)

@@ -89,6 +89,46 @@ func TestQueryRate(t *testing.T) {
 	}
 }
 
+// TestRefusedOperationsCostNoBudget: operations the busy server refused
+// for want of a slot (ErrSaturated) do not spend the visitor's query
+// budget: once a slot frees, they are served, not refused as too fast.
+func TestRefusedOperationsCostNoBudget(t *testing.T) {
+	clk := newClock()
+	m := newTestManager(t, Options{QueriesPerMinute: 60, QueryBurst: 3, MaxConcurrent: 1, QueueWait: 20 * time.Millisecond, Now: clk.Now})
+	ctx := context.Background()
+	mustRun(t, m, "v", "SELECT 1") // v's sandbox exists; two tokens left
+	hold, held := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	defer release() // a failed step must not leave the slot held
+	go func() {
+		done <- m.With(ctx, "hog", func(context.Context, *DB) error {
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	for i := range 4 {
+		if _, err := m.Run(ctx, "v", "SELECT 1", RunOptions{}); !errors.Is(err, ErrSaturated) {
+			t.Fatalf("attempt %d with the only slot held: %v, want ErrSaturated", i+1, err)
+		}
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := m.Run(ctx, "v", "SELECT 1", RunOptions{}); err != nil {
+			t.Errorf("query %d once the slot is free: %v, want it served", i+1, err)
+		}
+	}
+	if _, err := m.Run(ctx, "v", "SELECT 1", RunOptions{}); !errors.Is(err, ErrTooFast) {
+		t.Errorf("a fourth query served at once: %v, want ErrTooFast", err)
+	}
+}
+
 // TestScriptCannotEvictStudents: students who came back keep their
 // sandboxes while a script fills the Manager with sandboxes it uses once.
 func TestScriptCannotEvictStudents(t *testing.T) {

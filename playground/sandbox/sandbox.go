@@ -87,8 +87,9 @@ type Options struct {
 	NewVisitorCreationBurst int
 	// QueriesPerMinute is how many operations one visitor may start per
 	// minute once the burst is spent, so one visitor firing queries as
-	// fast as they can leaves the slots to the others. Default 120 (two a
-	// second); negative means no limit.
+	// fast as they can leaves the slots to the others. An operation
+	// refused for want of a slot (ErrSaturated) gives its token back.
+	// Default 120 (two a second); negative means no limit.
 	QueriesPerMinute int
 	// QueryBurst is how many operations one visitor may start at once.
 	// Default 10.
