@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // TestWritesStayInTheFirstBuffer: the lessons' writes (an index built and
@@ -12,7 +13,9 @@ import (
 // headroom a sandbox is cloned with, so SQLite never doubles its buffer,
 // and the data stays sound.
 func TestWritesStayInTheFirstBuffer(t *testing.T) {
-	m := newTestManager(t, Options{Spares: -1})
+	// integrity_check reads every page: under the race detector that
+	// takes longer than the default limit.
+	m := newTestManager(t, Options{Spares: -1, QueryTimeout: 30 * time.Second})
 	if m.Stats().HeapLimit == 0 {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
