@@ -199,7 +199,7 @@ func startBrowserServer(t *testing.T) string {
 }
 
 // browserImage builds the demo data once for every server the browser
-// tests start. Building it takes a quarter of a second, but over ten under
+// tests (and BenchmarkClassPressesRun) start. Building it takes a quarter of a second, but over ten under
 // the race detector: longer than a panel's first request may wait for it.
 var browserImage = sync.OnceValues(func() ([]byte, error) {
 	m, err := sandbox.New(sandbox.Options{})

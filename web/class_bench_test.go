@@ -30,7 +30,10 @@ import (
 func BenchmarkClassPressesRun(b *testing.B) {
 	const students = 300
 	const query = `{"sql": "SELECT origin, count(*) AS flights FROM flights GROUP BY origin ORDER BY flights DESC LIMIT 5"}`
-	image := benchImage(b)
+	image, err := browserImage()
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, readFirst := range []bool{true, false} {
 		name := map[bool]string{true: "read-first", false: "run-at-once"}[readFirst]
 		b.Run(name, func(b *testing.B) {
@@ -109,19 +112,4 @@ func BenchmarkClassPressesRun(b *testing.B) {
 			b.ReportMetric(float64(p99.Milliseconds()), "p99-ms")
 		})
 	}
-}
-
-// benchImage builds the demo data once for a benchmark's servers.
-func benchImage(b *testing.B) []byte {
-	b.Helper()
-	m, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
-	image, err := m.Image(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return image
 }
