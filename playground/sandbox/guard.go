@@ -35,9 +35,10 @@ func limits() []struct{ id, value int } {
 	}
 }
 
-// guardPragmas run on every sandbox connection after its data is in place
-// (a Deserialize reopens the main database and forgets per-database
-// settings) and before the authorizer, which refuses them afterwards.
+// guardPragmas run on every sandbox connection after its database is open
+// (for the concurrency demos' shared copy, after a Deserialize, which
+// reopens the main database and forgets per-database settings) and before
+// the authorizer, which refuses them afterwards.
 func guardPragmas() []string {
 	return []string{
 		// The demo schema declares foreign keys; enforce them.
@@ -49,7 +50,7 @@ func guardPragmas() []string {
 		// Growing past 16 MiB fails with SQLITE_FULL (main and temp alike).
 		fmt.Sprintf("PRAGMA main.max_page_count = %d", maxPages),
 		fmt.Sprintf("PRAGMA temp.max_page_count = %d", maxPages/4),
-		// Pages are copied out of the in-memory image, so cache misses are
+		// Pages are copied out of memory (see cow.go), so cache misses are
 		// cheap: a small cache is enough.
 		"PRAGMA cache_size = -64",
 	}

@@ -53,7 +53,12 @@ func TestRefusal(t *testing.T) {
 // writable_schema on and no authorizer, the schema cannot be written.
 func TestDefensiveMode(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", sandboxDSN)
+	dsn, name, err := cowDSN(nil) // a sandbox's DSN, on an empty file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forgetCow(name)
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

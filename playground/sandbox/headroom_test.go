@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// TestWritesStayInTheFirstBuffer: the lessons' writes (an index built and
-// dropped, rows added, a concurrency demo's copy and restore) fit in the
-// headroom a sandbox is cloned with, so SQLite never doubles its buffer,
-// and the data stays sound.
-func TestWritesStayInTheFirstBuffer(t *testing.T) {
+// TestWritesCostTheirPages: the lessons' writes (an index built and
+// dropped, rows added, a concurrency demo's copy and restore) cost the
+// sandbox the pages they change, not a copy of the demo data, and the data
+// stays sound.
+func TestWritesCostTheirPages(t *testing.T) {
 	// integrity_check reads every page: under the race detector that
 	// takes longer than the default limit.
 	m := newTestManager(t, Options{Spares: -1, QueryTimeout: 30 * time.Second})
@@ -41,8 +41,14 @@ func TestWritesStayInTheFirstBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grew := m.Stats().SQLiteMemory - start; grew > headroom {
-		t.Errorf("the sandbox grew by %d KiB, want it to stay within its first buffer", grew>>10)
+	image, err := m.Image(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	grew := m.Stats().SQLiteMemory - start
+	t.Logf("the sandbox grew by %d KiB", grew>>10)
+	if grew > int64(len(image))/2 {
+		t.Errorf("the sandbox grew by %d KiB, want well under the %d KiB of the demo data", grew>>10, len(image)>>10)
 	}
 	if got := scalar(t, m, "v", "PRAGMA integrity_check"); got != "ok" {
 		t.Errorf("integrity_check = %q", got)

@@ -1,8 +1,9 @@
 package sandbox
 
 // DefaultHeapLimit is SQLite's heap limit when nothing is known of the
-// machine: room for a class of 300 sandboxes (about 2.7 MiB each once
-// they have run the lessons' demos) and the teacher's.
+// machine: room for a class of 300 sandboxes and the teacher's, each of
+// which has changed up to 2.5 MiB of the demo data (a sandbox that has
+// changed nothing costs about 0.16 MiB, see cow.go).
 const DefaultHeapLimit = 928 << 20
 
 // The rest of the process: what a machine's memory must keep beside

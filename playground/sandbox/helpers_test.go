@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"sync"
 	"testing"
 )
@@ -62,4 +64,15 @@ func scalar(t testing.TB, m *Manager, visitor, src string) string {
 		t.Fatalf("Run(%q): got %d rows, want one value", src, len(st.Rows))
 	}
 	return st.Rows[0][0].Text
+}
+
+// deserialize replaces the main database of conn with a copy of image.
+func deserialize(conn *sql.Conn, image []byte) error {
+	return conn.Raw(func(dc any) error {
+		d, ok := dc.(interface{ Deserialize([]byte) error })
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot deserialize", dc)
+		}
+		return d.Deserialize(image)
+	})
 }

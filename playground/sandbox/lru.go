@@ -83,13 +83,15 @@ func (m *Manager) makeRoom(keep *box) []*box {
 		return nil
 	}
 	over := m.lru.Len() - m.opts.MaxSandboxes
-	memory := 0
-	if excess, size, ok := m.heapExcess(); ok && excess > 0 {
-		memory = int(excess/size) + 1
+	var memory int64 // bytes to free
+	if excess, ok := m.heapExcess(); ok {
+		memory = excess
 	}
 	// Sandboxes set aside for visitors who have not used them go first.
 	victims := m.dropWarm(memory, time.Time{})
-	memory -= len(victims)
+	for _, b := range victims {
+		memory -= b.freeing
+	}
 	for _, returning := range []bool{false, true} {
 		for e := m.lru.Back(); e != nil && (over > 0 || memory > 0); {
 			b := e.Value.(*box)
@@ -103,7 +105,7 @@ func (m *Manager) makeRoom(keep *box) []*box {
 				} else {
 					m.stats.evictedMemory.Add(1)
 				}
-				memory--
+				memory -= b.freeing
 			}
 			e = prev
 		}
@@ -113,15 +115,22 @@ func (m *Manager) makeRoom(keep *box) []*box {
 
 // heapExcess is how far SQLite's heap, less what the sandboxes being
 // closed will free, is above seven eighths of its limit (negative when
-// below), and the size a sandbox is cloned at. ok is false when no limit
-// is enforced or the demo data is not built yet. Called with m.mu held.
-func (m *Manager) heapExcess() (excess, size int64, ok bool) {
-	size = int64(m.templateLen())
-	if m.heapLimit <= 0 || size <= 0 {
-		return 0, size, false
+// below). ok is false when no limit is enforced. Called with m.mu held.
+func (m *Manager) heapExcess() (excess int64, ok bool) {
+	if m.heapLimit <= 0 {
+		return 0, false
 	}
-	used := m.memory.used() - m.closing.Load()*size
-	return used - m.heapLimit*7/8, size, true
+	used := m.memory.used() - m.closing.Load()
+	return used - m.heapLimit*7/8, true
+}
+
+// dropping counts b, locked and out of the Manager, as being closed: Close
+// waits for it, and what it frees is counted as free already. Called with
+// m.mu held.
+func (m *Manager) dropping(b *box) {
+	m.closers.Add(1)
+	b.freeing = b.cost()
+	m.closing.Add(b.freeing)
 }
 
 // evict takes a locked box out of the Manager and remembers its visitor, so
@@ -129,8 +138,7 @@ func (m *Manager) heapExcess() (excess, size int64, ok bool) {
 // opened are simply forgotten. The box must then be passed to closeBoxes,
 // which Close waits for. Called with m.mu held.
 func (m *Manager) evict(b *box) {
-	m.closers.Add(1)
-	m.closing.Add(1)
+	m.dropping(b)
 	m.remove(b)
 	if b.db != nil || b.recycled {
 		m.evicted.add(b.id)
@@ -160,7 +168,7 @@ func (m *Manager) closeBoxes(boxes []*box) {
 		// nothing for anyone to act on.
 		_ = b.close()
 		b.mu.Unlock()
-		m.closing.Add(-1)
+		m.closing.Add(-b.freeing)
 		m.closers.Done()
 	}
 }

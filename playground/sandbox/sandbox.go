@@ -1,5 +1,5 @@
 // Package sandbox gives every visitor a private SQLite database cloned from
-// the demo data, and runs their SQL under SQLite's "Defense against the dark
+// the demo data (sharing the pages they do not change, see cow.go), and runs their SQL under SQLite's "Defense against the dark
 // arts" guards: an authorizer, size and time limits, output caps, one query
 // at a time per visitor and a global cap on running queries.
 //
@@ -163,8 +163,7 @@ type Manager struct {
 	opts Options
 	// template, clone, buildTime and buildErr are written once, before
 	// ready is closed; read them only after <-ready (see Image).
-	template  []byte
-	clone     []byte // template and its headroom, in one array (see withHeadroom)
+	template  []byte // shared by every sandbox, never written (see cow.go)
 	buildTime time.Duration
 	buildErr  error
 	ready     chan struct{}
@@ -207,7 +206,7 @@ type Manager struct {
 	warmDone chan struct{}
 
 	closers sync.WaitGroup // closes of evicted sandboxes, waited for by Close
-	closing atomic.Int64   // evicted sandboxes not closed yet
+	closing atomic.Int64   // bytes evicted sandboxes not closed yet will free
 
 	stop chan struct{}
 	done chan struct{}
@@ -245,8 +244,7 @@ func New(opts Options) (*Manager, error) {
 	m.buildCtx, m.stopBuild = context.WithCancel(context.Background())
 	if opts.Template != nil {
 		m.build.Do(func() {
-			m.clone = withHeadroom(opts.Template)
-			m.template = m.clone[:len(opts.Template):len(opts.Template)]
+			m.template = opts.Template
 			close(m.ready)
 		})
 	}
@@ -328,10 +326,7 @@ func (m *Manager) Prepare() {
 		go func() {
 			defer close(m.ready)
 			start := time.Now()
-			var image []byte
-			image, m.buildErr = buildTemplate(m.buildCtx)
-			m.clone = withHeadroom(image)
-			m.template = m.clone[:len(image):len(image)]
+			m.template, m.buildErr = buildTemplate(m.buildCtx)
 			m.buildTime = time.Since(start)
 		}()
 	})
@@ -353,21 +348,11 @@ func (m *Manager) Image(ctx context.Context) ([]byte, error) {
 	}
 }
 
-// cloneImage waits for the demo image and returns it with its headroom:
-// what a new sandbox is deserialized from.
-func (m *Manager) cloneImage(ctx context.Context) ([]byte, error) {
-	if _, err := m.Image(ctx); err != nil {
-		return nil, err
-	}
-	return m.clone, nil
-}
-
-// templateLen is the size a sandbox is cloned at (the demo data and its
-// headroom), or 0 while the demo data is being built.
+// templateLen is the size of the demo image, or 0 while it is being built.
 func (m *Manager) templateLen() int {
 	select {
 	case <-m.ready:
-		return len(m.clone)
+		return len(m.template)
 	default:
 		return 0
 	}

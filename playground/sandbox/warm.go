@@ -74,8 +74,8 @@ func (m *Manager) warmWanted(visitor string) bool {
 	if len(m.boxes)+len(m.warm) >= m.opts.MaxSandboxes {
 		return false
 	}
-	excess, size, ok := m.heapExcess()
-	return !ok || excess+size <= 0
+	excess, ok := m.heapExcess()
+	return !ok || excess+boxOverhead <= 0
 }
 
 // warmer clones the sandboxes Warm asked for, one at a time and at most
@@ -105,7 +105,7 @@ func (m *Manager) warmer() {
 // warmOne clones a sandbox for visitor and sets it aside, if it is still
 // wanted once cloned. It reports whether it cloned one.
 func (m *Manager) warmOne(visitor string) bool {
-	image, err := m.cloneImage(m.buildCtx)
+	image, err := m.Image(m.buildCtx)
 	if err != nil {
 		return false
 	}
@@ -142,21 +142,21 @@ func (m *Manager) takeWarm(b *box) bool {
 	if !ok {
 		return false
 	}
-	b.db, b.conn, b.stmts, b.deny, b.total = w.b.db, w.b.conn, w.b.stmts, w.b.deny, 0
+	b.take(w.b)
 	return true
 }
 
-// dropWarm takes up to n sandboxes set aside out of the Manager, those
-// cloned longest ago first, and every one cloned before cutoff. Called with
-// m.mu held; the returned boxes are locked and must be passed to
-// closeBoxes.
-func (m *Manager) dropWarm(n int, cutoff time.Time) []*box {
+// dropWarm takes sandboxes set aside out of the Manager, those cloned
+// longest ago first, until closing them frees at least memory bytes, and
+// every one cloned before cutoff. Called with m.mu held; the returned
+// boxes are locked and must be passed to closeBoxes.
+func (m *Manager) dropWarm(memory int64, cutoff time.Time) []*box {
 	var victims []*box
 	take := func(visitor string, w warmBox) {
 		delete(m.warm, visitor)
 		w.b.mu.Lock()
-		m.closers.Add(1)
-		m.closing.Add(1)
+		m.dropping(w.b)
+		memory -= w.b.freeing
 		victims = append(victims, w.b)
 	}
 	for visitor, w := range m.warm {
@@ -164,7 +164,7 @@ func (m *Manager) dropWarm(n int, cutoff time.Time) []*box {
 			take(visitor, w)
 		}
 	}
-	for len(victims) < n && len(m.warm) > 0 {
+	for memory > 0 && len(m.warm) > 0 {
 		var oldest string
 		var at time.Time
 		for visitor, w := range m.warm {

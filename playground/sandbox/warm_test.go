@@ -101,7 +101,7 @@ func TestDropWarmOldestFirst(t *testing.T) {
 		clk.Advance(time.Second)
 	}
 	m.mu.Lock()
-	victims := m.dropWarm(2, time.Time{})
+	victims := m.dropWarm(2*boxOverhead, time.Time{}) // two fresh sandboxes' worth
 	_, kept := m.warm["new"]
 	m.mu.Unlock()
 	m.closeBoxes(victims)
@@ -119,14 +119,14 @@ func TestWarmMemory(t *testing.T) {
 		t.Skip("SQLite was initialized before memory statistics could be switched on")
 	}
 	t.Cleanup(func() { configureSQLite(928 << 20) })
-	// Room for about a dozen sandboxes below seven eighths of the limit.
-	m := newTestManager(t, Options{Spares: -1, HeapLimit: base.Stats().SQLiteMemory + 32<<20})
-	for i := range 30 {
+	// Room for a few dozen fresh sandboxes below seven eighths of the limit.
+	m := newTestManager(t, Options{Spares: -1, HeapLimit: base.Stats().SQLiteMemory + 4<<20})
+	for i := range 80 {
 		m.warmOne(fmt.Sprint("w", i))
 	}
 	warm := m.Stats().Warm
-	if warm < 3 || warm >= 30 {
-		t.Fatalf("%d set aside, want a few and fewer than 30", warm)
+	if warm < 3 || warm >= 80 {
+		t.Fatalf("%d set aside, want a few and fewer than 80", warm)
 	}
 	for i := range 3 {
 		mustRun(t, m, fmt.Sprint("v", i), "SELECT 1")
