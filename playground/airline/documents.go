@@ -30,10 +30,8 @@ const DocsLimit = 1000
 // is not JSON, the one piece of schema a document table keeps.
 //
 // It is a TEMP table: it lives with the sandbox's connection, in SQLite's
-// heap, growing a page at a time (about 0.8 MiB). In the main database it
-// would overflow the sandbox's 256 KiB of headroom, and SQLite's in-memory
-// file doubles its buffer when it runs out: 2.6 MiB more for every visitor
-// of the lesson.
+// heap, growing a page at a time (about 0.8 MiB), and stays out of the
+// visitor's own database and its download.
 // Reset drops it with the connection; the next demo builds it again.
 const docsTableSQL = `CREATE TEMP TABLE IF NOT EXISTS booking_docs (
   id  INTEGER PRIMARY KEY,

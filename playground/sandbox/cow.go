@@ -21,6 +21,12 @@ import (
 // The private pages are allocated with sqlite3_malloc, so they count in
 // SQLite's memory statistics and its heap limit exactly as the bytes of an
 // in-memory database do: memory pressure and eviction see them (lru.go).
+// They are allocated chunkPages at a time: the C allocator under SQLite
+// serves a 4 KiB request (plus SQLite's size prefix) from an 8 KiB slot,
+// so pages allocated one by one would take twice the memory counted.
+//
+// Temporary files (TEMP tables, sorts too large for memory, statement
+// journals) are private files of the VFS too: memory like the rest.
 //
 // Each file has one connection, which SQLite serialises, so a file's state
 // needs no lock of its own; the table of open files has one.
@@ -35,17 +41,42 @@ type cowFile struct {
 	baseN int64     // bytes of base still part of the file (a truncate hides the rest)
 	size  int64     // the file's length
 	pages []uintptr // private copies of pages, by page number; 0 where there is none
-	// private counts the pages in pages: read by the Manager, which
-	// holds the sandbox's lock but runs on another goroutine.
-	private atomic.Int64
+	spare []uintptr // allocated pages not in use
+	// chunks holds the allocations the pages come from.
+	chunks []uintptr
+	// held is the bytes of chunks: read by the Manager, which holds the
+	// sandbox's lock but runs on another goroutine.
+	held atomic.Int64
 }
+
+// chunkPages is how many private pages are allocated at once: 60 KiB,
+// which the C allocator serves from one 64 KiB block.
+const chunkPages = 15
 
 // privateBytes is what the file holds beyond the shared image.
 func (f *cowFile) privateBytes() int64 {
 	if f == nil {
 		return 0
 	}
-	return f.private.Load() * pageSize
+	return f.held.Load()
+}
+
+// alloc returns a private page, or 0 when SQLite's heap has no room.
+func (f *cowFile) alloc(tls *libc.TLS) uintptr {
+	if len(f.spare) == 0 {
+		c := sqlite3.Xsqlite3_malloc64(tls, chunkPages*pageSize)
+		if c == 0 {
+			return 0
+		}
+		f.chunks = append(f.chunks, c)
+		f.held.Add(chunkPages * pageSize)
+		for i := chunkPages - 1; i >= 0; i-- {
+			f.spare = append(f.spare, c+uintptr(i*pageSize))
+		}
+	}
+	p := f.spare[len(f.spare)-1]
+	f.spare = f.spare[:len(f.spare)-1]
+	return p
 }
 
 var cow struct {
@@ -222,13 +253,11 @@ func cowClose(tls *libc.TLS, pFile uintptr) int32 {
 	delete(cow.files, h)
 	cow.mu.Unlock()
 	if f != nil {
-		for _, p := range f.pages {
-			if p != 0 {
-				sqlite3.Xsqlite3_free(tls, p)
-			}
+		for _, c := range f.chunks {
+			sqlite3.Xsqlite3_free(tls, c)
 		}
-		f.pages = nil
-		f.private.Store(0)
+		f.pages, f.spare, f.chunks = nil, nil, nil
+		f.held.Store(0)
 	}
 	return sqlite3.SQLITE_OK
 }
@@ -250,11 +279,11 @@ func (f *cowFile) shared(b []byte, off int64) {
 	clear(b[n:])
 }
 
-// free drops the private copy of page n.
-func (f *cowFile) free(tls *libc.TLS, n int64) {
-	sqlite3.Xsqlite3_free(tls, f.pages[n])
+// free drops the private copy of page n; its memory is kept for the
+// next.
+func (f *cowFile) free(n int64) {
+	f.spare = append(f.spare, f.pages[n])
 	f.pages[n] = 0
-	f.private.Add(-1)
 }
 
 // unchanged reports whether b is what the image holds at off.
@@ -293,13 +322,13 @@ func cowWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 			// A whole page written back as the image has it (a backup
 			// restoring a copy, say) stays shared, or becomes so again.
 			if p != nil {
-				f.free(tls, n)
+				f.free(n)
 			}
 			b, off = b[k:], off+k
 			continue
 		}
 		if p == nil {
-			mem := sqlite3.Xsqlite3_malloc64(tls, pageSize)
+			mem := f.alloc(tls)
 			if mem == 0 {
 				return sqlite3.SQLITE_IOERR_NOMEM
 			}
@@ -307,7 +336,6 @@ func cowWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 				f.pages = append(f.pages, make([]uintptr, need-len(f.pages))...)
 			}
 			f.pages[n] = mem
-			f.private.Add(1)
 			p = f.page(n)
 			if at != 0 || k != pageSize {
 				f.shared(p, n*pageSize)
@@ -330,7 +358,7 @@ func cowTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
 	keep := (size + pageSize - 1) / pageSize
 	for n := keep; n < int64(len(f.pages)); n++ {
 		if f.pages[n] != 0 {
-			f.free(tls, n)
+			f.free(n)
 		}
 	}
 	if p := f.page(size / pageSize); p != nil {

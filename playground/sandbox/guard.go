@@ -38,34 +38,37 @@ func limits() []struct{ id, value int } {
 // guardPragmas run on every sandbox connection after its database is open
 // (for the concurrency demos' shared copy, after a Deserialize, which
 // reopens the main database and forgets per-database settings) and before
-// the authorizer, which refuses them afterwards.
-func guardPragmas() []string {
+// the authorizer, which refuses them afterwards. tempStore is where
+// temporary tables and sorts go: MEMORY, or FILE for a connection whose
+// VFS keeps its files in memory (see box.open).
+func guardPragmas(tempStore string) []string {
 	return []string{
+		// First: changing it drops the temp database and its settings.
+		"PRAGMA temp_store = " + tempStore,
 		// The demo schema declares foreign keys; enforce them.
 		"PRAGMA foreign_keys = ON",
 		// Triggers and views in the schema run with the visitor's rights only.
 		"PRAGMA trusted_schema = OFF",
-		// Temporary tables and sort spills stay in memory, never in files.
-		"PRAGMA temp_store = MEMORY",
 		// Growing past 16 MiB fails with SQLITE_FULL (main and temp alike).
 		fmt.Sprintf("PRAGMA main.max_page_count = %d", maxPages),
 		fmt.Sprintf("PRAGMA temp.max_page_count = %d", maxPages/4),
 		// Pages are copied out of memory (see cow.go), so cache misses are
 		// cheap: a small cache is enough.
 		"PRAGMA cache_size = -64",
+		"PRAGMA temp.cache_size = -64",
 	}
 }
 
 // guard applies the sandbox policy to a connection whose data is loaded:
 // limits, pragmas, then the authorizer (which must come last, after any
 // Deserialize, because Deserialize attaches internally).
-func guard(ctx context.Context, conn *sql.Conn, deny *denial, extra ...string) error {
+func guard(ctx context.Context, conn *sql.Conn, deny *denial, tempStore string, extra ...string) error {
 	for _, l := range limits() {
 		if _, err := sqlite.Limit(conn, l.id, l.value); err != nil {
 			return fmt.Errorf("sandbox: setting limit %d: %w", l.id, err)
 		}
 	}
-	for _, p := range append(guardPragmas(), extra...) {
+	for _, p := range append(guardPragmas(tempStore), extra...) {
 		if _, err := conn.ExecContext(ctx, p); err != nil {
 			return fmt.Errorf("sandbox: applying %q: %w", p, err)
 		}

@@ -76,7 +76,7 @@ func (m *Manager) WithPair(ctx context.Context, visitor string, fn func(ctx cont
 		deny := &denial{}
 		// A lock the other connection holds fails at once: the runner
 		// waits for it with the slot given back (see runner.exec).
-		if err := guard(ctx, c, deny, "PRAGMA busy_timeout = 0"); err != nil {
+		if err := guard(ctx, c, deny, "MEMORY", "PRAGMA busy_timeout = 0"); err != nil {
 			return err
 		}
 		r := m.runner(parent, c, deny, 0)

@@ -56,8 +56,8 @@ type Options struct {
 	// ErrSaturated. Default 1s: long enough for a class pressing Run in
 	// the same second to be served in turn, unless its queries need more
 	// than a second of the slots: 300 students' first GROUP BY over the
-	// flights need about that much even with their sandboxes cloned while
-	// they read (see Warm), and a tenth of them are refused. For a few
+	// flights need nearly that much, and with their sandboxes cloned while
+	// they read (see Warm) a few of them at most are refused. For a few
 	// seconds after such a refusal, queries wait less (see takeSlot).
 	QueueWait time.Duration
 	// QueryTimeout is the wall-clock budget of one Run (all its statements)

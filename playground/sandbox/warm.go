@@ -6,13 +6,13 @@ import (
 )
 
 // Sandboxes cloned while their visitor reads. A class opens the lesson the
-// teacher named, reads it, and presses Run together. Each first query
-// used to clone its visitor's sandbox while holding a query slot (about
-// 1.6 ms) before it ran, and 300 first GROUP BY queries in the same second
-// then needed well over QueueWait of the slots: through the whole stack,
-// 100–123 of the 300 were refused; with every sandbox cloned beforehand,
-// 31–33 (BenchmarkClassPressesRun in web, see docs/performance.md). So a
-// lesson page calls Warm, which clones the
+// teacher named, reads it, and presses Run together. A first query that
+// clones its visitor's sandbox does so while holding a query slot (about
+// 0.3 ms, BenchmarkCreate), and 300 first GROUP BY queries in the same
+// second need nearly QueueWait of the slots even without it: through the
+// whole stack, 16–27 of the 300 were refused; with every sandbox cloned
+// beforehand, 0–4 (BenchmarkClassPressesRun in web, see
+// docs/performance.md). So a lesson page calls Warm, which clones the
 // visitor's sandbox in the background and sets it aside for them; their
 // first operation takes it instead of cloning.
 //
