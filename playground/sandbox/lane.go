@@ -20,18 +20,22 @@ import (
 // end in milliseconds; the few slow ones (a planted slow query, an index
 // comparison) take the long lane.
 //
-// When the queue is long (crowdedQueue waiting or more: a burst, or
-// visitors firing statements that run long), a statement a visitor typed
-// is looked at sooner, after crowdedAfter: twenty new visitors sending
-// endless statements at once then hold a slot for 50 ms each, not 250,
-// before they are known to be heavy. The price: on a crowded server a
-// student's own query that needs more than 50 ms may be stopped too (23
-// of 19,550 console queries in a ten-minute class of 100 on two busy
-// cores; see docs/performance.md).
+// When others queue (crowdedQueue waiting or more: a burst, or visitors
+// firing statements that run long), a statement a visitor typed is looked
+// at sooner, after crowdedAfter: twenty new visitors sending endless
+// statements at once then hold a slot for 50 ms each, not 250, before
+// they are known to be heavy. With a threshold of 8 waiting, an attack's
+// first statements often came while fewer waited and held both slots for
+// 250 ms (a class's SQL p99 over 300 ms in the attack's first ten
+// seconds; with 2, 61 ms). The price: on a crowded server a student's
+// own query that needs more than 50 ms may be stopped too (with 8: 23 of
+// 19,550 console queries in a ten-minute class of 100 on two busy cores;
+// with 2: none of 5,773 in a minute of 300 acting every second; see
+// docs/performance.md).
 const (
 	longAfter    = 250 * time.Millisecond
 	crowdedAfter = 50 * time.Millisecond
-	crowdedQueue = 8
+	crowdedQueue = 2
 )
 
 // graceOf is how long an operation with the given budget may hold a slot
