@@ -44,9 +44,12 @@ type cowFile struct {
 	spare []uintptr // allocated pages not in use
 	// chunks holds the allocations the pages come from.
 	chunks []uintptr
-	// held is the bytes of chunks: read by the Manager, which holds the
-	// sandbox's lock but runs on another goroutine.
+	// held is the bytes of chunks, and for a main database those of its
+	// connection's temporary files too: read by the Manager, which holds
+	// the sandbox's lock but runs on another goroutine.
 	held atomic.Int64
+	// owner is the main database of a temporary file's connection.
+	owner *cowFile
 }
 
 // chunkPages is how many private pages are allocated at once: 60 KiB,
@@ -61,6 +64,14 @@ func (f *cowFile) privateBytes() int64 {
 	return f.held.Load()
 }
 
+// count adds n bytes to what f holds, and to what its owner holds.
+func (f *cowFile) count(n int64) {
+	f.held.Add(n)
+	if f.owner != nil {
+		f.owner.held.Add(n)
+	}
+}
+
 // alloc returns a private page, or 0 when SQLite's heap has no room.
 func (f *cowFile) alloc(tls *libc.TLS) uintptr {
 	if len(f.spare) == 0 {
@@ -69,7 +80,7 @@ func (f *cowFile) alloc(tls *libc.TLS) uintptr {
 			return 0
 		}
 		f.chunks = append(f.chunks, c)
-		f.held.Add(chunkPages * pageSize)
+		f.count(chunkPages * pageSize)
 		for i := chunkPages - 1; i >= 0; i-- {
 			f.spare = append(f.spare, c+uintptr(i*pageSize))
 		}
@@ -85,10 +96,13 @@ var cow struct {
 	io   uintptr // the sqlite3_io_methods of every file, in C memory
 
 	mu      sync.Mutex
-	pending map[string]*cowFile  // main databases named but not opened yet
-	files   map[uintptr]*cowFile // open files, by handle
-	next    uintptr              // last handle given out
-	names   atomic.Uint64        // last file name given out
+	pending map[string]*cowFile // main databases named but not opened yet
+	// mains finds a connection's main database by the thread state SQLite
+	// is called with, which the driver keeps one of per connection.
+	mains map[*libc.TLS]*cowFile
+	files map[uintptr]*cowFile // open files, by handle
+	next  uintptr              // last handle given out
+	names atomic.Uint64        // last file name given out
 }
 
 // cowHandle is the C side of an open file: SQLite's sqlite3_file, then
@@ -102,6 +116,7 @@ type cowHandle struct {
 func registerCow() error {
 	cow.once.Do(func() {
 		cow.pending = make(map[string]*cowFile)
+		cow.mains = make(map[*libc.TLS]*cowFile)
 		cow.files = make(map[uintptr]*cowFile)
 		tls := libc.NewTLS() // lives as long as the registration: the process
 		def := sqlite3.Xsqlite3_vfs_find(tls, 0)
@@ -202,9 +217,10 @@ func fileOf(pFile uintptr) *cowFile {
 }
 
 // cowOpen opens the main database onto the image it was named for. Any
-// other file (a journal, a temporary file) starts empty and lives as long
-// as it is open: sandboxes keep their journals and temporary data in
-// memory, so these are a fallback that never touches the disk.
+// other file (the temporary database, a sort too large for memory, a
+// statement journal) starts empty, lives as long as it is open, and
+// counts in what its connection's main database holds. None touches the
+// disk.
 func cowOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	f := &cowFile{}
 	cow.mu.Lock()
@@ -216,6 +232,9 @@ func cowOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 			return sqlite3.SQLITE_CANTOPEN
 		}
 		delete(cow.pending, name)
+		cow.mains[tls] = f
+	} else {
+		f.owner = cow.mains[tls]
 	}
 	cow.next++
 	h := cow.next
@@ -251,13 +270,16 @@ func cowClose(tls *libc.TLS, pFile uintptr) int32 {
 	cow.mu.Lock()
 	f := cow.files[h]
 	delete(cow.files, h)
+	if f != nil && cow.mains[tls] == f {
+		delete(cow.mains, tls)
+	}
 	cow.mu.Unlock()
 	if f != nil {
 		for _, c := range f.chunks {
 			sqlite3.Xsqlite3_free(tls, c)
 		}
+		f.count(-int64(len(f.chunks)) * chunkPages * pageSize)
 		f.pages, f.spare, f.chunks = nil, nil, nil
-		f.held.Store(0)
 	}
 	return sqlite3.SQLITE_OK
 }

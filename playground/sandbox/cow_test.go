@@ -246,3 +246,34 @@ func FuzzCowFile(f *testing.F) {
 		}
 	})
 }
+
+// TestTempFilesCountForTheirSandbox: a TEMP table lives in the VFS's
+// memory, and what it holds counts for the sandbox it belongs to, so
+// eviction weighs the sandbox with it.
+func TestTempFilesCountForTheirSandbox(t *testing.T) {
+	m := newTestManager(t, Options{Spares: -1})
+	held := func(visitor string) int64 {
+		m.mu.Lock()
+		b := m.boxes[visitor]
+		m.mu.Unlock()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.file.privateBytes()
+	}
+	mustRun(t, m, "v", "SELECT 1")
+	mustRun(t, m, "w", "SELECT 1")
+	before := held("v")
+	st := mustRun(t, m, "v", "CREATE TEMP TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 250) SELECT zeroblob(4000) AS b FROM c").Statements[0]
+	if st.Error != nil {
+		t.Fatal(st.Error)
+	}
+	if grew := held("v") - before; grew < 900<<10 || grew > 2<<20 {
+		t.Errorf("a TEMP table of 250 pages added %d KiB to its sandbox, want about 1 MiB", grew>>10)
+	}
+	if got := held("w"); got != 0 {
+		t.Errorf("another sandbox holds %d KiB, want nothing", got>>10)
+	}
+	if got := scalar(t, m, "v", "SELECT count(*) FROM temp.big"); got != "250" {
+		t.Errorf("temp.big has %s rows, want 250", got)
+	}
+}
