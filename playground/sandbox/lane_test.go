@@ -40,6 +40,10 @@ func TestLongLane(t *testing.T) {
 	waitRunning(t, m, 2)
 	start("c") // waits for a slot
 	waitQueued(t, m.slots, 1)
+	// One of a and b moves into the lane, handing its slot to c; only then
+	// does the short query come, so never two wait at once and no watch
+	// takes the crowded path (crowdedQueue), whichever fires first.
+	waitLong(t, m)
 
 	began := time.Now()
 	res := mustRun(t, m, "short", "SELECT count(*) FROM flights")
