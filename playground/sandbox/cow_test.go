@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -55,19 +54,7 @@ func TestCowMatchesSQLite(t *testing.T) {
 	}
 	before := bytes.Clone(image)
 
-	ref, err := sql.Open("sqlite", "file::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
-	conn, err := ref.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := deserialize(conn, image); err != nil {
-		t.Fatal(err)
-	}
+	conn := openImage(t, image)
 	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -64"); err != nil {
 		t.Fatal(err)
 	}

@@ -66,13 +66,29 @@ func scalar(t testing.TB, m *Manager, visitor, src string) string {
 	return st.Rows[0][0].Text
 }
 
-// deserialize replaces the main database of conn with a copy of image.
-func deserialize(conn *sql.Conn, image []byte) error {
-	return conn.Raw(func(dc any) error {
+// openImage opens a copy of image in SQLite's own in-memory database, on
+// one connection, closed with the test.
+func openImage(t testing.TB, image []byte) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	err = conn.Raw(func(dc any) error {
 		d, ok := dc.(interface{ Deserialize([]byte) error })
 		if !ok {
 			return fmt.Errorf("driver connection %T cannot deserialize", dc)
 		}
 		return d.Deserialize(image)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -137,19 +136,7 @@ func TestResetAndDownload(t *testing.T) {
 		t.Fatalf("download does not start with the SQLite header")
 	}
 	// The bytes open as a database holding the visitor's changes.
-	db, err := sql.Open("sqlite", "file::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := deserialize(conn, image); err != nil {
-		t.Fatal(err)
-	}
+	conn := openImage(t, image)
 	var check string
 	var mine, items int
 	if err := conn.QueryRowContext(ctx, "SELECT (SELECT integrity_check FROM pragma_integrity_check), (SELECT x FROM mine), (SELECT count(*) FROM order_items)").Scan(&check, &mine, &items); err != nil {

@@ -35,18 +35,10 @@ func (m *Manager) Download(ctx context.Context, visitor string) ([]byte, error) 
 		return nil, err
 	}
 	defer l.release()
+	// SQLite serializes the pages in use, read through the pager.
 	image, err := serialize(l.b.conn)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: serializing database: %w", err)
-	}
-	// The in-memory file may be longer than the database (see headroom):
-	// the file is the pages in use.
-	var pages int
-	if err := l.b.conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
-		return nil, fmt.Errorf("sandbox: counting pages: %w", err)
-	}
-	if n := pages * pageSize; n > 0 && n < len(image) {
-		image = image[:n]
 	}
 	return image, nil
 }

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"testing"
 	"time"
@@ -58,9 +57,9 @@ func TestWritesCostTheirPages(t *testing.T) {
 	}
 }
 
-// TestDownloadHasNoHeadroom: the file a visitor downloads is the database
-// alone, and it opens with everything in it.
-func TestDownloadHasNoHeadroom(t *testing.T) {
+// TestDownloadIsTheDatabase: the file a visitor downloads is the pages in
+// use, and it opens with everything in it.
+func TestDownloadIsTheDatabase(t *testing.T) {
 	m := newTestManager(t, Options{})
 	mustRun(t, m, "v", "CREATE TABLE mine (x); INSERT INTO mine VALUES (42)")
 	image, err := m.Download(context.Background(), "v")
@@ -71,19 +70,7 @@ func TestDownloadHasNoHeadroom(t *testing.T) {
 	if got := len(image) / pageSize; len(image)%pageSize != 0 || pages != strconv.Itoa(got) {
 		t.Errorf("download is %d bytes, want %s pages of %d", len(image), pages, pageSize)
 	}
-	db, err := sql.Open("sqlite", "file::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := deserialize(conn, image); err != nil {
-		t.Fatal(err)
-	}
+	conn := openImage(t, image)
 	var x int
 	if err := conn.QueryRowContext(context.Background(), "SELECT x FROM mine").Scan(&x); err != nil || x != 42 {
 		t.Errorf("SELECT x FROM mine = %d, %v; want 42", x, err)
